@@ -1,0 +1,4 @@
+pub mod check;
+pub mod diff;
+pub mod quote;
+pub mod test;

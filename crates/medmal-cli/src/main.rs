@@ -1,0 +1,87 @@
+//! `medmal`: the command line over the medmal libraries. Only argument parsing, file loading
+//! and printing live here; rating is `medmal_core`.
+//!
+//! Exit codes: 0 ok; 1 invalid input (problems printed as `file:line:col: message`); 2 usage.
+
+mod cmd;
+mod render;
+mod sources;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "medmal", version, about = "Rate, quote and check medical malpractice insurance from carrier rate manuals")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate rate manuals: schema, references, tables, and version timelines.
+    Check {
+        /// Manual directories or manual.toml files (default: the sample manuals).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Rate a practice with every carrier writing its state, with worksheets.
+    Quote {
+        /// Practice file (.toml or .json).
+        practice: PathBuf,
+        /// Directory of rate manuals (default: the sample manuals shipped with medmal).
+        #[arg(long, env = "MEDMAL_MANUALS")]
+        manuals: Option<PathBuf>,
+        /// Only this carrier id.
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show what a new manual version changes, factor by factor.
+    Diff {
+        /// The old manual (directory or manual.toml).
+        old: PathBuf,
+        /// The new manual (directory or manual.toml).
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Run the worked rating examples kept beside manuals (examples/*.toml).
+    Test {
+        /// Directory of manuals (default: the sample manuals).
+        dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { paths, format } => cmd::check::run(&paths, format),
+        Command::Quote { practice, manuals, carrier, format } => cmd::quote::run(&practice, manuals, carrier.as_deref(), format),
+        Command::Diff { old, new, format } => cmd::diff::run(&old, &new, format),
+        Command::Test { dir, format } => cmd::test::run(dir, format),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // Output failures (a closed pipe) are not the user's input problem.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("medmal: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Exact decimal arithmetic for premiums and factors, and the manual's rounding rules.
+//!
+//! Amounts are [`Decimal`]s; there is no binary float anywhere on the money path. The only
+//! irrational operation rating needs (the square root in square-root credibility) and the only
+//! division (the experience modification) are rounded here exactly, by integer comparison,
+//! to the number of places the manual declares.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+/// A money amount in dollars.
+pub type Money = Decimal;
+/// A multiplicative factor (1.00 = no change).
+pub type Factor = Decimal;
+
+/// How a manual rounds: to a unit (`1`, `0.01`, `10`) with a tie rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rounding {
+    pub unit: Decimal,
+    pub mode: RoundingMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Ties away from zero: the "$.50 or more rounds up" rule of rate manuals.
+    HalfUp,
+    /// Ties to even (banker's rounding).
+    HalfEven,
+    /// Always toward zero (truncate).
+    Down,
+    /// Always away from zero.
+    Up,
+}
+
+impl RoundingMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundingMode::HalfUp => "half_up",
+            RoundingMode::HalfEven => "half_even",
+            RoundingMode::Down => "down",
+            RoundingMode::Up => "up",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "half_up" => RoundingMode::HalfUp,
+            "half_even" => RoundingMode::HalfEven,
+            "down" => RoundingMode::Down,
+            "up" => RoundingMode::Up,
+            _ => return None,
+        })
+    }
+
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+            RoundingMode::Down => RoundingStrategy::ToZero,
+            RoundingMode::Up => RoundingStrategy::AwayFromZero,
+        }
+    }
+}
+
+impl Rounding {
+    pub const CENTS: Rounding = Rounding { unit: Decimal::from_parts(1, 0, 0, false, 2), mode: RoundingMode::HalfUp };
+
+    /// Round `x` to a multiple of the unit. The unit is validated positive by the loader.
+    pub fn apply(&self, x: Decimal) -> Decimal {
+        if self.unit <= Decimal::ZERO {
+            return x;
+        }
+        let q = (x / self.unit).round_dp_with_strategy(0, self.mode.strategy());
+        let r = q * self.unit;
+        // Keep the unit's scale so 1234 rounded to 0.01 shows as 1234.00.
+        r.round_dp(self.unit.scale())
+    }
+
+    pub fn describe(&self) -> String {
+        format!("round to {} ({})", self.unit.normalize(), self.mode.name())
+    }
+}
+
+/// Round to `dp` decimal places with the given mode.
+pub fn round_dp(x: Decimal, dp: u32, mode: RoundingMode) -> Decimal {
+    x.round_dp_with_strategy(dp, mode.strategy())
+}
+
+/// `p / q` rounded half-up to `dp` places, exactly: the quotient's integer part is fixed by
+/// the remainder, so no intermediate 28-digit rounding can move a tie. `None` when `q` is 0
+/// or the result would overflow.
+pub fn div_round_half_up(p: Decimal, q: Decimal, dp: u32) -> Option<Decimal> {
+    if q.is_zero() {
+        return None;
+    }
+    let (p, q) = if q < Decimal::ZERO { (-p, -q) } else { (p, q) };
+    let scale = Decimal::from_i128_with_scale(10i128.checked_pow(dp)?, 0);
+    let num = p.checked_mul(scale)?;
+    let mut n = num.checked_div(q)?.floor();
+    // Correct the floor against the exact remainder.
+    let mut rem = num.checked_sub(n.checked_mul(q)?)?;
+    while rem < Decimal::ZERO {
+        n -= Decimal::ONE;
+        rem += q;
+    }
+    while rem >= q {
+        n += Decimal::ONE;
+        rem -= q;
+    }
+    // Half-up on the magnitude: a tie of a negative quotient goes away from zero too.
+    let twice = rem * Decimal::TWO;
+    let up = if n >= Decimal::ZERO { twice >= q } else { twice > q };
+    if up {
+        n += Decimal::ONE;
+    }
+    Some(n / scale)
+}
+
+/// √x rounded half-up to `dp` places, exactly (integer square root and a midpoint test).
+/// `None` for negative `x` or out-of-range inputs.
+pub fn sqrt_round_half_up(x: Decimal, dp: u32) -> Option<Decimal> {
+    sqrt_ratio_round_half_up(x, Decimal::ONE, dp)
+}
+
+/// √(num/den) rounded half-up to `dp` places, exactly: no 28-digit quotient is ever formed,
+/// so credibility Z = √(E/E_full) rounds the same by hand and by machine.
+pub fn sqrt_ratio_round_half_up(num: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
+    if num < Decimal::ZERO || den <= Decimal::ZERO || dp > 9 {
+        return None;
+    }
+    // y = num·10^(2dp)/den; √(num/den) = √y / 10^dp; n = ⌊√⌊y⌋⌋ = ⌊√y⌋.
+    let scaled = num.checked_mul(Decimal::from_i128_with_scale(10i128.checked_pow(2 * dp)?, 0))?;
+    let mut y_floor = scaled.checked_div(den)?.floor();
+    while y_floor.checked_mul(den)? > scaled {
+        y_floor -= Decimal::ONE;
+    }
+    while (y_floor + Decimal::ONE).checked_mul(den)? <= scaled {
+        y_floor += Decimal::ONE;
+    }
+    let y_int = u128::try_from(y_floor.mantissa()).ok()? / 10u128.pow(y_floor.scale());
+    let n = isqrt(y_int);
+    // Round up when (n + 1/2)² ≤ y, i.e. (2n+1)²·den ≤ 4·num·10^(2dp).
+    let two_n1 = Decimal::from_i128_with_scale(i128::try_from(2 * n + 1).ok()?, 0);
+    let up = two_n1.checked_mul(two_n1)?.checked_mul(den)? <= scaled.checked_mul(Decimal::from(4))?;
+    let n = if up { n + 1 } else { n };
+    Some(Decimal::from_i128_with_scale(i128::try_from(n).ok()?, dp))
+}
+
+fn isqrt(v: u128) -> u128 {
+    if v < 2 {
+        return v;
+    }
+    // Newton's method from an upper bound; converges monotonically downward.
+    let mut x = 1u128 << (128 - v.leading_zeros()).div_ceil(2);
+    loop {
+        let y = (x + v / x) / 2;
+        if y >= x {
+            return x;
+        }
+        x = y;
+    }
+}
+
+/// Show a money amount with at least two decimal places (`8500` → `8500.00`).
+pub fn fmt_money(x: Decimal) -> String {
+    let n = x.normalize();
+    if n.scale() < 2 {
+        let mut r = n;
+        r.rescale(2);
+        r.to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// Show a factor without trailing zeros beyond two places (`0.850` → `0.85`, `1` → `1.00`).
+pub fn fmt_factor(x: Decimal) -> String {
+    fmt_money(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn half_up_rounds_fifty_cents_up() {
+        let r = Rounding { unit: d("1"), mode: RoundingMode::HalfUp };
+        assert_eq!(r.apply(d("4485.50")), d("4486"));
+        assert_eq!(r.apply(d("4485.49")), d("4485"));
+        let c = Rounding::CENTS;
+        assert_eq!(c.apply(d("6459.375")).to_string(), "6459.38");
+        assert_eq!(c.apply(d("1234")).to_string(), "1234.00");
+    }
+
+    #[test]
+    fn rounding_to_tens_and_modes() {
+        let r = Rounding { unit: d("10"), mode: RoundingMode::HalfEven };
+        assert_eq!(r.apply(d("25")), d("20"));
+        assert_eq!(r.apply(d("35")), d("40"));
+        let down = Rounding { unit: d("1"), mode: RoundingMode::Down };
+        assert_eq!(down.apply(d("9.99")), d("9"));
+        let up = Rounding { unit: d("1"), mode: RoundingMode::Up };
+        assert_eq!(up.apply(d("9.01")), d("10"));
+    }
+
+    #[test]
+    fn exact_division_rounds_ties_up() {
+        assert_eq!(div_round_half_up(d("1"), d("8"), 2), Some(d("0.13"))); // 0.125
+        assert_eq!(div_round_half_up(d("1"), d("3"), 3), Some(d("0.333")));
+        assert_eq!(div_round_half_up(d("-1"), d("8"), 2), Some(d("-0.13")));
+        assert_eq!(div_round_half_up(d("2"), d("3"), 3), Some(d("0.667")));
+        assert_eq!(div_round_half_up(d("1"), d("0"), 3), None);
+    }
+
+    #[test]
+    fn exact_square_root() {
+        assert_eq!(sqrt_round_half_up(d("0.25"), 2), Some(d("0.50")));
+        assert_eq!(sqrt_round_half_up(d("2"), 3), Some(d("1.414")));
+        assert_eq!(sqrt_round_half_up(d("0.4"), 3), Some(d("0.632"))); // 0.63245…
+        // √0.01225 = 0.110679…; √0.0121 = 0.11 exactly
+        assert_eq!(sqrt_round_half_up(d("0.0121"), 2), Some(d("0.11")));
+        // midpoint: √0.015625 = 0.125 → half up to 0.13
+        assert_eq!(sqrt_round_half_up(d("0.015625"), 2), Some(d("0.13")));
+        assert_eq!(sqrt_round_half_up(d("-1"), 2), None);
+        // √(160000/500000) = √0.32 = 0.565685… ; √(1/3) = 0.57735…
+        assert_eq!(sqrt_ratio_round_half_up(d("160000"), d("500000"), 3), Some(d("0.566")));
+        assert_eq!(sqrt_ratio_round_half_up(d("1"), d("3"), 4), Some(d("0.5774")));
+    }
+
+    #[test]
+    fn money_formatting() {
+        assert_eq!(fmt_money(d("8500")), "8500.00");
+        assert_eq!(fmt_money(d("8612.5000")), "8612.50");
+        assert_eq!(fmt_money(d("0.8750")), "0.875");
+    }
+}
