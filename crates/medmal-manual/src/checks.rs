@@ -9,6 +9,16 @@ use medmal_core::manual::{Condition, MidLevelMethod, PolicyForm, PolicyStep, Pro
 use medmal_text::{Diags, Node, NodeKind};
 use rust_decimal::Decimal;
 
+/// The node at `path` under `node` (as deep as it exists), for pointing at the exact key.
+fn at_path<'n>(node: &'n Node, path: &[&str]) -> &'n Node {
+    let Some((first, rest)) = path.split_first() else { return node };
+    let NodeKind::Table(entries) = &node.kind else { return node };
+    match entries.iter().find(|e| e.key == *first) {
+        Some(e) => at_path(&e.value, rest),
+        None => node,
+    }
+}
+
 /// The node at `key` (and optionally array index) under the root, or the root itself.
 fn at<'n>(root: &'n Node, key: &str, index: Option<usize>) -> &'n Node {
     let NodeKind::Table(entries) = &root.kind else { return root };
@@ -54,7 +64,7 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     for c in &m.classes {
         for t in &m.territories.list {
             if !m.base_rates.contains_key(&(c.id.clone(), t.id.clone())) {
-                d.at(rates, format!("class `{}` has no base rate for territory `{}`", c.id, t.id));
+                d.at(at_path(rates, &[c.id.as_str()]), format!("class `{}` has no base rate for territory `{}`", c.id, t.id));
             }
         }
     }
@@ -108,7 +118,7 @@ fn limits(m: &Manual, root: &Node, d: &mut Diags<'_>) {
 }
 
 fn form(m: &Manual, root: &Node, d: &mut Diags<'_>) {
-    let cm = at(root, "claims_made", None);
+    let cm = at_path(root, &["claims_made", "steps"]);
     match (&m.form.claims_made_steps, m.meta.base_form) {
         (Some(steps), _) => {
             if steps.last().copied() != Some(Decimal::ONE) {

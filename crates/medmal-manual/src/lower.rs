@@ -155,6 +155,8 @@ pub(crate) fn lower(
     let (Some(meta), Some(territories), Some(base_rates), Some(factors)) = (meta, territories, base_rates, factors) else {
         let mut all = d.list;
         all.append(&mut extra);
+        all.sort();
+        all.dedup();
         return Err(all);
     };
     let manual = Manual {
@@ -184,7 +186,13 @@ pub(crate) fn lower(
     checks::check(&manual, root, &mut d);
     let mut all = d.list;
     all.append(&mut extra);
-    if all.is_empty() { Ok((manual, positions)) } else { Err(all) }
+    if all.is_empty() {
+        Ok((manual, positions))
+    } else {
+        all.sort();
+        all.dedup();
+        Err(all)
+    }
 }
 
 type Meta = (Option<ManualMeta>, MetaPositions, bool, Option<Rounding>);

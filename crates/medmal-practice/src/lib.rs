@@ -75,7 +75,10 @@ pub fn load_practice(path: &Path) -> Result<Practice, Vec<Diagnostic>> {
 }
 
 fn is_json(name: &str) -> bool {
-    name.len() >= 5 && name.get(name.len() - 5..).is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
+    name.len() >= 5
+        && name
+            .get(name.len() - 5..)
+            .is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
 }
 
 /// Remove `null` members of JSON objects, at any depth.

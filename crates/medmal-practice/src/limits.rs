@@ -17,7 +17,10 @@ use rust_decimal::Decimal;
 /// so precisely).
 pub fn parse_limits(text: &str) -> Option<Limits> {
     let (per_claim, aggregate) = text.split_once('/')?;
-    Some(Limits { per_claim: parse_amount(per_claim)?, aggregate: parse_amount(aggregate)? })
+    Some(Limits {
+        per_claim: parse_amount(per_claim)?,
+        aggregate: parse_amount(aggregate)?,
+    })
 }
 
 /// A positive dollar amount with an optional `K`/`M` suffix: `500K`, `1.5M`, `$1,000,000`.
@@ -29,7 +32,11 @@ pub fn parse_amount(text: &str) -> Option<Money> {
         (i, 'm' | 'M') => (t.get(..i)?, Decimal::from(1_000_000)),
         _ => (t, Decimal::ONE),
     };
-    let cleaned: String = digits.trim_end().chars().filter(|c| !matches!(c, ',' | '_')).collect();
+    let cleaned: String = digits
+        .trim_end()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_'))
+        .collect();
     // Plain digits with at most one decimal point: no sign, no exponent, no spaces inside.
     let mut parts = cleaned.splitn(2, '.');
     let whole = parts.next().unwrap_or_default();
@@ -38,7 +45,11 @@ pub fn parse_amount(text: &str) -> Option<Money> {
     if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || (cleaned.ends_with('.')) {
         return None;
     }
-    let value = cleaned.parse::<Decimal>().ok()?.checked_mul(multiplier)?.normalize();
+    let value = cleaned
+        .parse::<Decimal>()
+        .ok()?
+        .checked_mul(multiplier)?
+        .normalize();
     (value > Decimal::ZERO).then_some(value)
 }
 
@@ -68,8 +79,25 @@ mod tests {
     #[test]
     fn rejects_everything_else() {
         for bad in [
-            "", "/", "1M", "1M/", "/3M", "1M/3M/5M", "0/1M", "-1M/3M", "1e6/3e6", "1 000 000/3M", "1.M/3M",
-            ".5M/1M", "1B/3B", "M/3M", "K/K", "1M/3MM", "1M/3M x", "+1M/3M", "99999999999999999999999999999M/1M",
+            "",
+            "/",
+            "1M",
+            "1M/",
+            "/3M",
+            "1M/3M/5M",
+            "0/1M",
+            "-1M/3M",
+            "1e6/3e6",
+            "1 000 000/3M",
+            "1.M/3M",
+            ".5M/1M",
+            "1B/3B",
+            "M/3M",
+            "K/K",
+            "1M/3MM",
+            "1M/3M x",
+            "+1M/3M",
+            "99999999999999999999999999999M/1M",
         ] {
             assert_eq!(parse_limits(bad), None, "{bad:?}");
         }

@@ -7,7 +7,11 @@ use rust_decimal::Decimal;
 
 use crate::read::{money, past_date, shorten, table};
 
-pub(crate) fn read(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<Underwriting> {
+pub(crate) fn read(
+    node: &Node,
+    d: &mut Diags<'_>,
+    effective: Option<Date>,
+) -> Option<Underwriting> {
     let mut r = table(node, d, "`underwriting`")?;
     let schedule = match r.get("schedule") {
         Some(n) => read_schedule(n, d),
@@ -18,7 +22,10 @@ pub(crate) fn read(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> O
         None => Some(None),
     };
     r.finish(d);
-    Some(Underwriting { schedule: schedule?, group_losses: group_losses? })
+    Some(Underwriting {
+        schedule: schedule?,
+        group_losses: group_losses?,
+    })
 }
 
 /// Item id → signed adjustment, each strictly between −1 and 1, in source order.
@@ -65,7 +72,9 @@ fn read_losses(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Optio
         let reported = r
             .require(d, "reported", "the date the loss was reported (YYYY-MM-DD)")
             .and_then(|n| past_date(n, d, "reported", effective));
-        let paid = r.require(d, "paid", "the amount paid in dollars").and_then(|n| money(n, d, "paid"));
+        let paid = r
+            .require(d, "paid", "the amount paid in dollars")
+            .and_then(|n| money(n, d, "paid"));
         r.finish(d);
         match (reported, paid) {
             (Some(reported), Some(paid)) => out.push(GroupLoss { reported, paid }),

@@ -82,6 +82,6 @@ pub(crate) fn tail_quote(ctx: &PolicyContext<'_>, r: &Resolved, rated: &RatedPro
             notes.push("age not given: free tail on retirement cannot be confirmed".to_string());
         }
     }
-    notes.push(format!("tail basis {} × factor {} ", fmt_money(basis), factor.normalize()));
+    notes.push(format!("tail = basis {} × factor {}", fmt_money(basis), factor.normalize()));
     Ok(Some(TailQuote { length, claims_made_year: year, premium: ws.running, free_on, notes, worksheet: ws.lines }))
 }
