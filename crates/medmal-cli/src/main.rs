@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "medmal", version, about = "Rate, quote and check medical malpractice insurance from carrier rate manuals")]
+#[command(
+    name = "medmal",
+    version,
+    about = "Rate, quote and check medical malpractice insurance from carrier rate manuals"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { paths, format } => cmd::check::run(&paths, format),
-        Command::Quote { practice, manuals, carrier, format } => cmd::quote::run(&practice, manuals, carrier.as_deref(), format),
+        Command::Quote {
+            practice,
+            manuals,
+            carrier,
+            format,
+        } => cmd::quote::run(&practice, manuals, carrier.as_deref(), format),
         Command::Diff { old, new, format } => cmd::diff::run(&old, &new, format),
         Command::Test { dir, format } => cmd::test::run(dir, format),
     };

@@ -21,7 +21,11 @@ pub fn manuals_dir(given: Option<PathBuf>) -> PathBuf {
 
 /// A manual given as a directory or as its `manual.toml`.
 pub fn manual_file(path: &Path) -> PathBuf {
-    if path.is_dir() { path.join("manual.toml") } else { path.to_path_buf() }
+    if path.is_dir() {
+        path.join("manual.toml")
+    } else {
+        path.to_path_buf()
+    }
 }
 
 pub fn print_diagnostics(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
@@ -39,6 +43,12 @@ pub fn load_manuals(dir: &Path) -> std::io::Result<Option<Vec<LoadedManual>>> {
     }
     let mut err = std::io::stderr().lock();
     print_diagnostics(&mut err, &diags)?;
-    writeln!(err, "medmal: {} problem(s) in the manuals under {}; run `medmal check {}`", diags.len(), dir.display(), dir.display())?;
+    writeln!(
+        err,
+        "medmal: {} problem(s) in the manuals under {}; run `medmal check {}`",
+        diags.len(),
+        dir.display(),
+        dir.display()
+    )?;
     Ok(None)
 }

@@ -117,11 +117,18 @@ pub struct MidLevelRule {
 #[derive(Debug, Clone)]
 pub enum MidLevelMethod {
     /// A percent of a named physician class's base rate, then the usual steps.
-    PercentOfClass { class: ClassId, shared: Option<Decimal>, separate: Option<Decimal> },
+    PercentOfClass {
+        class: ClassId,
+        shared: Option<Decimal>,
+        separate: Option<Decimal>,
+    },
     /// Rated in its own class like a physician.
     OwnClass { class: ClassId },
     /// A flat annual charge, no further steps.
-    Flat { shared: Option<Money>, separate: Option<Money> },
+    Flat {
+        shared: Option<Money>,
+        separate: Option<Money>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -174,7 +181,11 @@ pub struct Limits {
 
 impl Limits {
     pub fn label(&self) -> String {
-        format!("{}/{}", short_amount(self.per_claim), short_amount(self.aggregate))
+        format!(
+            "{}/{}",
+            short_amount(self.per_claim),
+            short_amount(self.aggregate)
+        )
     }
 }
 
@@ -241,7 +252,12 @@ pub struct Deductible {
 
 impl Deductible {
     pub fn label(&self) -> String {
-        format!("{} {} {}", self.amount.normalize(), self.kind.name(), self.basis.name())
+        format!(
+            "{} {} {}",
+            self.amount.normalize(),
+            self.kind.name(),
+            self.basis.name()
+        )
     }
 }
 
@@ -264,26 +280,56 @@ pub struct Modifier {
 #[derive(Debug, Clone)]
 pub enum ModifierRule {
     /// Bands of weekly hours, each applying to hours at most `max_hours`.
-    PartTime { bands: Vec<HoursBand> },
+    PartTime {
+        bands: Vec<HoursBand>,
+    },
     /// By completed years since the end of residency or fellowship (0 = first year out).
-    NewToPractice { by_year: Vec<(u32, Decimal)> },
-    Resident { resident: Decimal, moonlighting: Decimal },
-    Teaching { adjustment: Decimal },
+    NewToPractice {
+        by_year: Vec<(u32, Decimal)>,
+    },
+    Resident {
+        resident: Decimal,
+        moonlighting: Decimal,
+    },
+    Teaching {
+        adjustment: Decimal,
+    },
     /// Prorated by months on leave (at most `max_months`) over twelve.
-    LeaveOfAbsence { adjustment: Decimal, max_months: u32 },
+    LeaveOfAbsence {
+        adjustment: Decimal,
+        max_months: u32,
+    },
     /// By whole years claims-free: the row with the largest `years` not above the insured's.
-    ClaimsFree { by_years: Vec<(u32, Decimal)> },
+    ClaimsFree {
+        by_years: Vec<(u32, Decimal)>,
+    },
     /// Claims reported in the look-back window with paid ≥ `min_paid`; the highest row whose
     /// count and total paid both hold applies.
-    ClaimsSurcharge { lookback_years: u32, min_paid: Money, rows: Vec<ClaimSurchargeRow> },
+    ClaimsSurcharge {
+        lookback_years: u32,
+        min_paid: Money,
+        rows: Vec<ClaimSurchargeRow>,
+    },
     /// Licensing-board or hospital-privilege actions within the look-back; the highest applies.
-    Disciplinary { lookback_years: u32, actions: Vec<(DisciplinaryAction, Decimal)> },
+    Disciplinary {
+        lookback_years: u32,
+        actions: Vec<(DisciplinaryAction, Decimal)>,
+    },
     /// A completed risk-management course, valid for `valid_months` from completion.
-    RiskManagement { adjustment: Decimal, valid_months: u32 },
-    BoardCertified { adjustment: Decimal },
-    SocietyMember { adjustment: Decimal },
+    RiskManagement {
+        adjustment: Decimal,
+        valid_months: u32,
+    },
+    BoardCertified {
+        adjustment: Decimal,
+    },
+    SocietyMember {
+        adjustment: Decimal,
+    },
     /// By whole years insured with this carrier.
-    Loyalty { by_years: Vec<(u32, Decimal)> },
+    Loyalty {
+        by_years: Vec<(u32, Decimal)>,
+    },
 }
 
 impl ModifierRule {
@@ -497,18 +543,40 @@ pub enum EligibilityAction {
 #[derive(Debug, Clone)]
 pub enum Condition {
     /// A provider with at least `at_least` claims reported in `within_years` (paid ≥ `min_paid`).
-    Claims { at_least: u32, within_years: u32, min_paid: Money },
+    Claims {
+        at_least: u32,
+        within_years: u32,
+        min_paid: Money,
+    },
     /// A provider whose paid losses in `within_years` total at least `amount`.
-    PaidTotal { amount: Money, within_years: u32 },
+    PaidTotal {
+        amount: Money,
+        within_years: u32,
+    },
     /// The practice offers any of these services (e.g. `aesthetics`).
-    Service { any: Vec<String> },
+    Service {
+        any: Vec<String>,
+    },
     /// A provider rated in any of these classes.
-    Class { any: Vec<ClassId> },
-    Specialty { any: Vec<String> },
-    Surgery { any: Vec<SurgeryLevel> },
-    Disciplinary { any: Vec<DisciplinaryAction>, within_years: u32 },
-    LocumDays { over: u32 },
-    Providers { over: u32 },
+    Class {
+        any: Vec<ClassId>,
+    },
+    Specialty {
+        any: Vec<String>,
+    },
+    Surgery {
+        any: Vec<SurgeryLevel>,
+    },
+    Disciplinary {
+        any: Vec<DisciplinaryAction>,
+        within_years: u32,
+    },
+    LocumDays {
+        over: u32,
+    },
+    Providers {
+        over: u32,
+    },
     /// Telehealth to patients in states other than the manual's.
     TelehealthOutOfState,
 }
@@ -562,7 +630,9 @@ impl Manual {
     }
 
     pub fn midlevel(&self, role: &str) -> Option<&MidLevelRule> {
-        self.midlevels.iter().find(|m| m.role.eq_ignore_ascii_case(role))
+        self.midlevels
+            .iter()
+            .find(|m| m.role.eq_ignore_ascii_case(role))
     }
 
     pub fn modifier(&self, id: &str) -> Option<&Modifier> {
@@ -583,11 +653,17 @@ impl Manual {
     }
 
     pub fn limits_factor(&self, limits: &Limits) -> Option<Factor> {
-        self.limits.iter().find(|l| l.limits == *limits).map(|l| l.factor)
+        self.limits
+            .iter()
+            .find(|l| l.limits == *limits)
+            .map(|l| l.factor)
     }
 
     /// The mature claims-made factor (the last step).
     pub fn mature_step(&self) -> Option<Factor> {
-        self.form.claims_made_steps.as_ref().and_then(|s| s.last().copied())
+        self.form
+            .claims_made_steps
+            .as_ref()
+            .and_then(|s| s.last().copied())
     }
 }

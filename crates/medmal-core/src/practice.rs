@@ -65,7 +65,10 @@ pub struct Provider {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Role {
-    Physician { specialty: String, surgery: SurgeryLevel },
+    Physician {
+        specialty: String,
+        surgery: SurgeryLevel,
+    },
     /// Mid-level or allied provider type (`NP`, `PA`, `CRNA`, `CNM`, …) and whether it shares
     /// the supervising physicians' limits.
     MidLevel { kind: String, shared_limits: bool },

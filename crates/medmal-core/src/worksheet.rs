@@ -152,11 +152,18 @@ pub struct WorksheetBuilder {
     pub running: Money,
     /// The manual's rounding after every factor or charge, when it declares one.
     pub step_rounding: Option<Rounding>,
+    /// Set when an amount left the decimal range; the engine turns it into an error.
+    pub overflow: bool,
 }
 
 impl WorksheetBuilder {
     pub fn new(step_rounding: Option<Rounding>) -> Self {
-        Self { lines: Vec::new(), running: Decimal::ZERO, step_rounding }
+        Self {
+            lines: Vec::new(),
+            running: Decimal::ZERO,
+            step_rounding,
+            overflow: false,
+        }
     }
 
     fn settle(&self, x: Money) -> Money {
@@ -169,12 +176,18 @@ impl WorksheetBuilder {
     }
 
     pub fn multiply(&mut self, step: &str, rule: &str, row: impl Into<String>, factor: Decimal) {
-        self.running = self.settle(self.running * factor);
+        match self.running.checked_mul(factor) {
+            Some(x) => self.running = self.settle(x),
+            None => self.overflow = true,
+        }
         self.push(step, rule, row.into(), Op::Multiply, factor);
     }
 
     pub fn add(&mut self, step: &str, rule: &str, row: impl Into<String>, amount: Money) {
-        self.running = self.settle(self.running + amount);
+        match self.running.checked_add(amount) {
+            Some(x) => self.running = self.settle(x),
+            None => self.overflow = true,
+        }
         self.push(step, rule, row.into(), Op::Add, amount);
     }
 
@@ -188,7 +201,11 @@ impl WorksheetBuilder {
     }
 
     pub fn minimum(&mut self, step: &str, rule: &str, minimum: Money) {
-        let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
+        let row = if self.running < minimum {
+            "minimum applies"
+        } else {
+            "above minimum"
+        };
         self.running = self.running.max(minimum);
         self.push(step, rule, row.to_string(), Op::Minimum, minimum);
     }

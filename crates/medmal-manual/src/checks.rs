@@ -11,8 +11,12 @@ use rust_decimal::Decimal;
 
 /// The node at `path` under `node` (as deep as it exists), for pointing at the exact key.
 fn at_path<'n>(node: &'n Node, path: &[&str]) -> &'n Node {
-    let Some((first, rest)) = path.split_first() else { return node };
-    let NodeKind::Table(entries) = &node.kind else { return node };
+    let Some((first, rest)) = path.split_first() else {
+        return node;
+    };
+    let NodeKind::Table(entries) = &node.kind else {
+        return node;
+    };
     match entries.iter().find(|e| e.key == *first) {
         Some(e) => at_path(&e.value, rest),
         None => node,
@@ -21,8 +25,12 @@ fn at_path<'n>(node: &'n Node, path: &[&str]) -> &'n Node {
 
 /// The node at `key` (and optionally array index) under the root, or the root itself.
 fn at<'n>(root: &'n Node, key: &str, index: Option<usize>) -> &'n Node {
-    let NodeKind::Table(entries) = &root.kind else { return root };
-    let Some(e) = entries.iter().find(|e| e.key == key) else { return root };
+    let NodeKind::Table(entries) = &root.kind else {
+        return root;
+    };
+    let Some(e) = entries.iter().find(|e| e.key == key) else {
+        return root;
+    };
     match (index, &e.value.kind) {
         (Some(i), NodeKind::Array(items)) => items.get(i).unwrap_or(&e.value),
         _ => &e.value,
@@ -37,25 +45,44 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     let mut seen = BTreeSet::new();
     for c in &m.classes {
         if !seen.insert(c.id.as_str()) {
-            d.at(at(root, "classes", None), format!("class `{}` is defined twice", c.id));
+            d.at(
+                at(root, "classes", None),
+                format!("class `{}` is defined twice", c.id),
+            );
         }
     }
     let mut seen = BTreeSet::new();
     for (i, s) in m.specialties.iter().enumerate() {
         if !seen.insert(s.code.as_str()) {
-            d.at(at(root, "specialties", Some(i)), format!("specialty {} is mapped twice", s.code));
+            d.at(
+                at(root, "specialties", Some(i)),
+                format!("specialty {} is mapped twice", s.code),
+            );
         }
         for c in [&s.any, &s.none, &s.minor, &s.major].into_iter().flatten() {
             if !known(c) {
-                d.at(at(root, "specialties", Some(i)), format!("specialty {} refers to class `{c}`, which is not defined in [[classes]]", s.code));
+                d.at(
+                    at(root, "specialties", Some(i)),
+                    format!(
+                        "specialty {} refers to class `{c}`, which is not defined in [[classes]]",
+                        s.code
+                    ),
+                );
             }
         }
     }
     for (i, ml) in m.midlevels.iter().enumerate() {
-        if let MidLevelMethod::PercentOfClass { class, .. } | MidLevelMethod::OwnClass { class } = &ml.method
+        if let MidLevelMethod::PercentOfClass { class, .. } | MidLevelMethod::OwnClass { class } =
+            &ml.method
             && !known(class)
         {
-            d.at(at(root, "midlevels", Some(i)), format!("mid-level {} refers to class `{class}`, which is not defined", ml.role));
+            d.at(
+                at(root, "midlevels", Some(i)),
+                format!(
+                    "mid-level {} refers to class `{class}`, which is not defined",
+                    ml.role
+                ),
+            );
         }
     }
 
@@ -64,16 +91,25 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     for c in &m.classes {
         for t in &m.territories.list {
             if !m.base_rates.contains_key(&(c.id.clone(), t.id.clone())) {
-                d.at(at_path(rates, &[c.id.as_str()]), format!("class `{}` has no base rate for territory `{}`", c.id, t.id));
+                d.at(
+                    at_path(rates, &[c.id.as_str()]),
+                    format!("class `{}` has no base rate for territory `{}`", c.id, t.id),
+                );
             }
         }
     }
     for (c, t) in m.base_rates.keys() {
         if !known(c) {
-            d.at(rates, format!("base rate for class `{c}`, which is not defined in [[classes]]"));
+            d.at(
+                rates,
+                format!("base rate for class `{c}`, which is not defined in [[classes]]"),
+            );
         }
         if !terr_ids.contains(t.as_str()) {
-            d.at(rates, format!("base rate for territory `{t}`, which is not in [territories.names]"));
+            d.at(
+                rates,
+                format!("base rate for territory `{t}`, which is not in [territories.names]"),
+            );
         }
     }
 
@@ -86,17 +122,36 @@ fn limits(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     let node = at(root, "limits", None);
     match m.limits_factor(&m.meta.base_limits) {
         Some(f) if f == Decimal::ONE => {}
-        Some(f) => d.at(node, format!("base limits {} must have factor 1.00, found {f}", m.meta.base_limits.label())),
-        None => d.at(node, format!("base limits {} are not among the [[limits]] options", m.meta.base_limits.label())),
+        Some(f) => d.at(
+            node,
+            format!(
+                "base limits {} must have factor 1.00, found {f}",
+                m.meta.base_limits.label()
+            ),
+        ),
+        None => d.at(
+            node,
+            format!(
+                "base limits {} are not among the [[limits]] options",
+                m.meta.base_limits.label()
+            ),
+        ),
     }
     for (i, a) in m.limits.iter().enumerate() {
         for b in &m.limits[i + 1..] {
             if a.limits == b.limits {
-                d.at(node, format!("limits {} are listed twice", a.limits.label()));
+                d.at(
+                    node,
+                    format!("limits {} are listed twice", a.limits.label()),
+                );
             }
-            let (lo, hi) = if a.limits.per_claim <= b.limits.per_claim && a.limits.aggregate <= b.limits.aggregate {
+            let (lo, hi) = if a.limits.per_claim <= b.limits.per_claim
+                && a.limits.aggregate <= b.limits.aggregate
+            {
                 (a, b)
-            } else if b.limits.per_claim <= a.limits.per_claim && b.limits.aggregate <= a.limits.aggregate {
+            } else if b.limits.per_claim <= a.limits.per_claim
+                && b.limits.aggregate <= a.limits.aggregate
+            {
                 (b, a)
             } else {
                 continue;
@@ -122,22 +177,41 @@ fn form(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     match (&m.form.claims_made_steps, m.meta.base_form) {
         (Some(steps), _) => {
             if steps.last().copied() != Some(Decimal::ONE) {
-                d.at(cm, format!("claims-made steps must end at the mature factor 1.00, found {}", steps.last().copied().unwrap_or_default()));
+                d.at(
+                    cm,
+                    format!(
+                        "claims-made steps must end at the mature factor 1.00, found {}",
+                        steps.last().copied().unwrap_or_default()
+                    ),
+                );
             }
-            if m.meta.base_form == PolicyForm::Occurrence && m.form.claims_made_mature_factor.is_none() {
+            if m.meta.base_form == PolicyForm::Occurrence
+                && m.form.claims_made_mature_factor.is_none()
+            {
                 d.at(cm, "base form is occurrence: give `mature_factor`, mature claims-made relative to occurrence");
             }
         }
         (None, PolicyForm::ClaimsMade) => {
-            d.at(root, "base form is claims_made but there is no [claims_made] table with `steps`");
+            d.at(
+                root,
+                "base form is claims_made but there is no [claims_made] table with `steps`",
+            );
         }
         (None, PolicyForm::Occurrence) => {}
     }
     if m.meta.base_form == PolicyForm::ClaimsMade && m.form.claims_made_mature_factor.is_some() {
-        d.at(cm, "`mature_factor` is only for manuals whose base form is occurrence");
+        d.at(
+            cm,
+            "`mature_factor` is only for manuals whose base form is occurrence",
+        );
     }
-    if m.meta.base_form == PolicyForm::Occurrence && m.form.occurrence_factor.is_some_and(|f| f != Decimal::ONE) {
-        d.at(at(root, "occurrence", None), "base form is occurrence: the occurrence factor must be 1.00 or absent");
+    if m.meta.base_form == PolicyForm::Occurrence
+        && m.form.occurrence_factor.is_some_and(|f| f != Decimal::ONE)
+    {
+        d.at(
+            at(root, "occurrence", None),
+            "base form is occurrence: the occurrence factor must be 1.00 or absent",
+        );
     }
 }
 
@@ -150,12 +224,18 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
     for (name, want) in [("base_rate", 1), ("policy_form", 1), ("limits", 1)] {
         let n = steps.iter().filter(|s| s.name() == name).count();
         if n != want {
-            d.at(rating, format!("provider step `{name}` appears {n} times; expected exactly once"));
+            d.at(
+                rating,
+                format!("provider step `{name}` appears {n} times; expected exactly once"),
+            );
         }
     }
     for name in ["deductible", "schedule", "experience", "locum"] {
         if steps.iter().filter(|s| s.name() == name).count() > 1 {
-            d.at(rating, format!("provider step `{name}` appears more than once"));
+            d.at(
+                rating,
+                format!("provider step `{name}` appears more than once"),
+            );
         }
     }
     let mut used_groups = BTreeSet::new();
@@ -163,20 +243,34 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         match s {
             ProviderStep::Modifiers { group } => {
                 if m.group(group).is_none() {
-                    d.at(rating, format!("step modifiers:{group} names a group not in [[modifier_groups]]"));
+                    d.at(
+                        rating,
+                        format!("step modifiers:{group} names a group not in [[modifier_groups]]"),
+                    );
                 }
                 if !used_groups.insert(group.as_str()) {
                     d.at(rating, format!("modifier group `{group}` is applied twice"));
                 }
             }
-            ProviderStep::Schedule if m.schedule.is_none() => d.at(rating, "step `schedule` but the manual has no [schedule] plan"),
-            ProviderStep::Experience if m.experience.is_none() => d.at(rating, "step `experience` but the manual has no [experience] plan"),
-            ProviderStep::Locum if m.locum.is_none() => d.at(rating, "step `locum` but the manual has no [locum] rule"),
+            ProviderStep::Schedule if m.schedule.is_none() => d.at(
+                rating,
+                "step `schedule` but the manual has no [schedule] plan",
+            ),
+            ProviderStep::Experience if m.experience.is_none() => d.at(
+                rating,
+                "step `experience` but the manual has no [experience] plan",
+            ),
+            ProviderStep::Locum if m.locum.is_none() => {
+                d.at(rating, "step `locum` but the manual has no [locum] rule")
+            }
             _ => {}
         }
     }
     if !m.deductibles.is_empty() && !steps.iter().any(|s| matches!(s, ProviderStep::Deductible)) {
-        d.at(rating, "the manual offers deductibles but no provider step applies `deductible`");
+        d.at(
+            rating,
+            "the manual offers deductibles but no provider step applies `deductible`",
+        );
     }
     for (present, step, what) in [
         (m.schedule.is_some(), "schedule", "[schedule]"),
@@ -184,7 +278,10 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         (m.locum.is_some(), "locum", "[locum]"),
     ] {
         if present && !steps.iter().any(|s| s.name() == step) {
-            d.at(rating, format!("{what} is defined but no provider step `{step}` applies it"));
+            d.at(
+                rating,
+                format!("{what} is defined but no provider step `{step}` applies it"),
+            );
         }
     }
     let groups = at(root, "modifier_groups", None);
@@ -195,25 +292,48 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         }
         for id in &g.modifiers {
             if m.modifier(id).is_none() {
-                d.at(groups, format!("group `{}` lists modifier `{id}`, which is not in [modifiers]", g.id));
+                d.at(
+                    groups,
+                    format!(
+                        "group `{}` lists modifier `{id}`, which is not in [modifiers]",
+                        g.id
+                    ),
+                );
             }
             if !grouped.insert(id.as_str()) {
-                d.at(groups, format!("modifier `{id}` is in more than one group and would apply twice"));
+                d.at(
+                    groups,
+                    format!("modifier `{id}` is in more than one group and would apply twice"),
+                );
             }
         }
     }
     for md in &m.modifiers {
         if !grouped.contains(md.id.as_str()) {
-            d.at(at(root, "modifiers", None), format!("modifier `{}` is in no modifier group, so it never applies", md.id));
+            d.at(
+                at(root, "modifiers", None),
+                format!(
+                    "modifier `{}` is in no modifier group, so it never applies",
+                    md.id
+                ),
+            );
         }
     }
     let has_entity_charge = m.entity.shared.is_some() || m.entity.separate.is_some();
-    let entity_steps = m.policy_steps.iter().filter(|s| matches!(s, PolicyStep::Entity)).count();
+    let entity_steps = m
+        .policy_steps
+        .iter()
+        .filter(|s| matches!(s, PolicyStep::Entity))
+        .count();
     if has_entity_charge && entity_steps != 1 {
         d.at(rating, format!("[entity] charges are defined; the policy steps must apply `entity` once (found {entity_steps})"));
     }
     for s in &m.surcharges {
-        let n = m.policy_steps.iter().filter(|p| matches!(p, PolicyStep::Surcharge { id } if *id == s.id)).count();
+        let n = m
+            .policy_steps
+            .iter()
+            .filter(|p| matches!(p, PolicyStep::Surcharge { id } if *id == s.id))
+            .count();
         if n != 1 {
             d.at(rating, format!("surcharge `{}` must be applied once by a policy step \"surcharge:{}\" (found {n})", s.id, s.id));
         }
@@ -222,7 +342,10 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         if let PolicyStep::Surcharge { id } = p
             && !m.surcharges.iter().any(|s| &s.id == id)
         {
-            d.at(rating, format!("policy step surcharge:{id} names no [[surcharges]] entry"));
+            d.at(
+                rating,
+                format!("policy step surcharge:{id} names no [[surcharges]] entry"),
+            );
         }
     }
     if let Some(x) = &m.experience {
@@ -234,7 +357,10 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         }
         for c in x.expected_per_year.keys() {
             if !known(c) {
-                d.at(node, format!("expected losses for class `{c}`, which is not defined"));
+                d.at(
+                    node,
+                    format!("expected losses for class `{c}`, which is not defined"),
+                );
             }
         }
     }
@@ -242,7 +368,10 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         if let Condition::Class { any } = &r.condition {
             for c in any {
                 if !known(c) {
-                    d.at(at(root, "eligibility", Some(i)), format!("eligibility rule names class `{c}`, which is not defined"));
+                    d.at(
+                        at(root, "eligibility", Some(i)),
+                        format!("eligibility rule names class `{c}`, which is not defined"),
+                    );
                 }
             }
         }

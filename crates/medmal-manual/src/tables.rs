@@ -9,23 +9,36 @@ use rust_decimal::Decimal;
 
 /// Byte offset of field `i` of a record in the file.
 fn field_offset(rec: &csv::StringRecord, i: usize) -> usize {
-    let start = rec.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+    let start = rec
+        .position()
+        .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
     start + rec.range(i).map_or(0, |r| r.start)
 }
 
 fn reader(src: &SourceFile) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).comment(Some(b'#')).from_reader(src.text.as_bytes())
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(src.text.as_bytes())
 }
 
 fn csv_error(d: &mut Diags<'_>, e: &csv::Error) {
     match e.position() {
-        Some(p) => d.at_offset(usize::try_from(p.byte()).unwrap_or(0), format!("invalid CSV: {e}")),
+        Some(p) => d.at_offset(
+            usize::try_from(p.byte()).unwrap_or(0),
+            format!("invalid CSV: {e}"),
+        ),
         None => d.file(format!("invalid CSV: {e}")),
     }
 }
 
 /// `class,T1,T2,…` header, then one row per class with a rate per territory.
-pub(crate) fn base_rates(src: &SourceFile, out_diags: &mut Vec<Diagnostic>) -> BTreeMap<(String, String), Money> {
+pub(crate) fn base_rates(
+    src: &SourceFile,
+    out_diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<(String, String), Money> {
     let mut d = Diags::new(src);
     let mut out = BTreeMap::new();
     let mut rdr = reader(src);
@@ -40,28 +53,41 @@ pub(crate) fn base_rates(src: &SourceFile, out_diags: &mut Vec<Diagnostic>) -> B
         };
         let Some(h) = &header else {
             if rec.get(0) != Some("class") || rec.len() < 2 {
-                d.at_offset(field_offset(&rec, 0), "expected a header `class,<territory>,<territory>,…`");
+                d.at_offset(
+                    field_offset(&rec, 0),
+                    "expected a header `class,<territory>,<territory>,…`",
+                );
             }
             header = Some(rec);
             continue;
         };
         if rec.len() != h.len() {
-            d.at_offset(field_offset(&rec, 0), format!("row has {} fields, expected {} like the header", rec.len(), h.len()));
+            d.at_offset(
+                field_offset(&rec, 0),
+                format!(
+                    "row has {} fields, expected {} like the header",
+                    rec.len(),
+                    h.len()
+                ),
+            );
             continue;
         }
         let class = rec.get(0).unwrap_or_default().to_string();
         if out.keys().any(|(c, _): &(String, String)| *c == class) {
-            d.at_offset(field_offset(&rec, 0), format!("class `{class}` has a second row"));
+            d.at_offset(
+                field_offset(&rec, 0),
+                format!("class `{class}` has a second row"),
+            );
             continue;
         }
         for i in 1..rec.len() {
             let cell = rec.get(i).unwrap_or_default();
             let terr = h.get(i).unwrap_or_default().to_string();
             match parse_decimal(cell) {
-                Some(v) if v > Decimal::ZERO => {
+                Some(v) if v > Decimal::ZERO && v <= crate::lower::MAX_VALUE => {
                     out.insert((class.clone(), terr), v);
                 }
-                Some(v) => d.at_offset(field_offset(&rec, i), format!("base rate must be positive, found {v}")),
+                Some(v) => d.at_offset(field_offset(&rec, i), format!("base rate must be positive and at most 1,000,000,000, found {v}")),
                 None if cell.is_empty() => d.at_offset(
                     field_offset(&rec, i),
                     format!("class `{class}` has no rate for territory `{terr}`: expected a positive amount"),
@@ -71,14 +97,19 @@ pub(crate) fn base_rates(src: &SourceFile, out_diags: &mut Vec<Diagnostic>) -> B
         }
     }
     if header.is_none() {
-        d.file("empty base-rate table: expected a header `class,<territory>,…` and one row per class");
+        d.file(
+            "empty base-rate table: expected a header `class,<territory>,…` and one row per class",
+        );
     }
     out_diags.append(&mut d.list);
     out
 }
 
 /// `county,territory` header, then one row per county.
-pub(crate) fn counties(src: &SourceFile, out_diags: &mut Vec<Diagnostic>) -> BTreeMap<String, String> {
+pub(crate) fn counties(
+    src: &SourceFile,
+    out_diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
     let mut d = Diags::new(src);
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut first_row: BTreeMap<String, usize> = BTreeMap::new();
@@ -94,23 +125,36 @@ pub(crate) fn counties(src: &SourceFile, out_diags: &mut Vec<Diagnostic>) -> BTr
         };
         if !seen_header {
             if rec.get(0) != Some("county") || rec.get(1) != Some("territory") || rec.len() != 2 {
-                d.at_offset(field_offset(&rec, 0), "expected the header `county,territory`");
+                d.at_offset(
+                    field_offset(&rec, 0),
+                    "expected the header `county,territory`",
+                );
             }
             seen_header = true;
             continue;
         }
         if rec.len() != 2 {
-            d.at_offset(field_offset(&rec, 0), format!("row has {} fields, expected 2: county,territory", rec.len()));
+            d.at_offset(
+                field_offset(&rec, 0),
+                format!("row has {} fields, expected 2: county,territory", rec.len()),
+            );
             continue;
         }
         let county = rec.get(0).unwrap_or_default().to_string();
         let terr = rec.get(1).unwrap_or_default().to_string();
         if county.is_empty() || terr.is_empty() {
-            d.at_offset(field_offset(&rec, 0), "expected a county name and a territory id");
+            d.at_offset(
+                field_offset(&rec, 0),
+                "expected a county name and a territory id",
+            );
             continue;
         }
         let key = county.to_lowercase();
-        if let Some(prev) = out.iter().find(|(c, _)| c.to_lowercase() == key).map(|(_, t)| t.clone()) {
+        if let Some(prev) = out
+            .iter()
+            .find(|(c, _)| c.to_lowercase() == key)
+            .map(|(_, t)| t.clone())
+        {
             let (line, _) = src.line_col(first_row.get(&key).copied().unwrap_or(0));
             d.at_offset(
                 field_offset(&rec, 0),

@@ -28,7 +28,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { name: name.into(), text: text.into() }
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -82,7 +85,10 @@ pub struct Diags<'s> {
 
 impl<'s> Diags<'s> {
     pub fn new(source: &'s SourceFile) -> Self {
-        Self { source, list: Vec::new() }
+        Self {
+            source,
+            list: Vec::new(),
+        }
     }
 
     pub fn source(&self) -> &'s SourceFile {
@@ -183,7 +189,11 @@ impl Node {
 }
 
 fn child_path(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 /// Parse TOML text into a spanned tree. Syntax errors come back as diagnostics.
@@ -215,7 +225,11 @@ fn toml_entries(table: &toml::de::DeTable<'_>, path: &str) -> Vec<Entry> {
         .map(|(k, v)| {
             let key = k.get_ref().to_string();
             let p = child_path(path, &key);
-            Entry { key, key_span: Some(k.span()), value: toml_node(v, p) }
+            Entry {
+                key,
+                key_span: Some(k.span()),
+                value: toml_node(v, p),
+            }
         })
         .collect()
 }
@@ -244,7 +258,11 @@ fn toml_node(value: &toml::Spanned<toml::de::DeValue<'_>>, path: String) -> Node
         ),
         DeValue::Table(t) => NodeKind::Table(toml_entries(t, &path)),
     };
-    Node { kind, span: Some(value.span()), path }
+    Node {
+        kind,
+        span: Some(value.span()),
+        path,
+    }
 }
 
 /// Parse JSON text into a tree. Numbers keep their source text (no binary floats).
@@ -255,7 +273,13 @@ pub fn parse_json(source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
             let mut diags = Diags::new(source);
             let message = format!("invalid JSON: {e}");
             if e.line() > 0 {
-                diags.push(Location::Position { line: e.line(), col: e.column() }, message);
+                diags.push(
+                    Location::Position {
+                        line: e.line(),
+                        col: e.column(),
+                    },
+                    message,
+                );
             } else {
                 diags.file(message);
             }
@@ -288,7 +312,11 @@ fn json_node(value: &serde_json::Value, path: String) -> Node {
                 .collect(),
         ),
     };
-    Node { kind, span: None, path }
+    Node {
+        kind,
+        span: None,
+        path,
+    }
 }
 
 /// Parse a decimal number exactly from its source text.

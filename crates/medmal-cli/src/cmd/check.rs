@@ -31,7 +31,11 @@ struct Report {
 }
 
 pub fn run(paths: &[PathBuf], format: Format) -> std::io::Result<ExitCode> {
-    let paths = if paths.is_empty() { vec![manuals_dir(None)] } else { paths.to_vec() };
+    let paths = if paths.is_empty() {
+        vec![manuals_dir(None)]
+    } else {
+        paths.to_vec()
+    };
     let mut manuals = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for p in &paths {
@@ -72,7 +76,11 @@ pub fn run(paths: &[PathBuf], format: Format) -> std::io::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
-            let report = Report { ok: problems.is_empty(), manuals: summaries, problems: problems.iter().map(ToString::to_string).collect() };
+            let report = Report {
+                ok: problems.is_empty(),
+                manuals: summaries,
+                problems: problems.iter().map(ToString::to_string).collect(),
+            };
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
@@ -83,13 +91,29 @@ pub fn run(paths: &[PathBuf], format: Format) -> std::io::Result<ExitCode> {
                     writeln!(
                         out,
                         "ok  {}  {} — new {} / renewal {}; {} classes, {} territories, {} base rates, {} provider steps",
-                        s.manual, s.carrier_name, s.effective_new, s.effective_renewal, s.classes, s.territories, s.base_rates, s.provider_steps
+                        s.manual,
+                        s.carrier_name,
+                        s.effective_new,
+                        s.effective_renewal,
+                        s.classes,
+                        s.territories,
+                        s.base_rates,
+                        s.provider_steps
                     )?;
                 }
             } else {
-                writeln!(out, "{} problem(s); {} manual(s) loaded cleanly", problems.len(), summaries.len())?;
+                writeln!(
+                    out,
+                    "{} problem(s); {} manual(s) loaded cleanly",
+                    problems.len(),
+                    summaries.len()
+                )?;
             }
         }
     }
-    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -36,18 +36,30 @@ struct QuoteReport<'a> {
 
 /// Rate with every carrier writing the practice's state (or just `only`), picking each
 /// carrier's version in force on the effective date for new business or renewal.
-pub fn rate_all(manuals: &[&Manual], practice: &Practice, only: Option<&str>) -> Vec<CarrierResult> {
+pub fn rate_all(
+    manuals: &[&Manual],
+    practice: &Practice,
+    only: Option<&str>,
+) -> Vec<CarrierResult> {
     let mut by_carrier: BTreeMap<&str, Vec<&Manual>> = BTreeMap::new();
     for m in manuals {
-        if m.meta.state.eq_ignore_ascii_case(&practice.state) && only.is_none_or(|c| c == m.meta.carrier) {
-            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
+        if m.meta.state.eq_ignore_ascii_case(&practice.state)
+            && only.is_none_or(|c| c == m.meta.carrier)
+        {
+            by_carrier
+                .entry(m.meta.carrier.as_str())
+                .or_default()
+                .push(m);
         }
     }
     let cov = &practice.coverage;
     by_carrier
         .into_iter()
         .map(|(carrier, versions)| {
-            let carrier_name = versions.first().map(|m| m.meta.carrier_name.clone()).unwrap_or_default();
+            let carrier_name = versions
+                .first()
+                .map(|m| m.meta.carrier_name.clone())
+                .unwrap_or_default();
             match select_version(&versions, cov.effective, cov.transaction) {
                 None => CarrierResult {
                     carrier: carrier.to_string(),
@@ -91,7 +103,12 @@ pub fn rate_all(manuals: &[&Manual], practice: &Practice, only: Option<&str>) ->
         .collect()
 }
 
-pub fn run(practice_path: &Path, manuals: Option<PathBuf>, carrier: Option<&str>, format: Format) -> std::io::Result<ExitCode> {
+pub fn run(
+    practice_path: &Path,
+    manuals: Option<PathBuf>,
+    carrier: Option<&str>,
+    format: Format,
+) -> std::io::Result<ExitCode> {
     let practice = match medmal_practice::load_practice(practice_path) {
         Ok(p) => p,
         Err(diags) => {
@@ -100,13 +117,20 @@ pub fn run(practice_path: &Path, manuals: Option<PathBuf>, carrier: Option<&str>
         }
     };
     let dir = manuals_dir(manuals);
-    let Some(loaded) = load_manuals(&dir)? else { return Ok(ExitCode::from(1)) };
+    let Some(loaded) = load_manuals(&dir)? else {
+        return Ok(ExitCode::from(1));
+    };
     let manuals: Vec<&Manual> = loaded.iter().map(|m| &m.manual).collect();
     let results = rate_all(&manuals, &practice, carrier);
     let mut out = std::io::stdout().lock();
     if results.is_empty() {
         let who = carrier.map_or("no carrier".to_string(), |c| format!("carrier `{c}`"));
-        writeln!(std::io::stderr(), "medmal: {who} in {} writes {}", dir.display(), practice.state)?;
+        writeln!(
+            std::io::stderr(),
+            "medmal: {who} in {} writes {}",
+            dir.display(),
+            practice.state
+        )?;
         return Ok(ExitCode::from(1));
     }
     match format {
@@ -124,5 +148,9 @@ pub fn run(practice_path: &Path, manuals: Option<PathBuf>, carrier: Option<&str>
         Format::Table => render::quote_report(&mut out, &practice, &results)?,
     }
     let any_rated = results.iter().any(|r| r.quote.is_some());
-    Ok(if any_rated { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if any_rated {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

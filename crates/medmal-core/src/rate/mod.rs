@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::manual::{EntityCharge, Manual, PolicyStep};
 use crate::practice::{EntityLimits, Practice, Transaction};
-use crate::worksheet::{QuoteStatus, Quote, WorksheetBuilder};
+use crate::worksheet::{Quote, QuoteStatus, WorksheetBuilder};
 
 pub use provider::{RatedProvider, Resolved, resolve_provider};
 
@@ -37,7 +37,10 @@ impl fmt::Display for RateError {
 
 impl RateError {
     pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -52,7 +55,11 @@ pub fn in_force(manual: &Manual, date: Date, transaction: Transaction) -> bool {
 
 /// Pick, among one carrier's versions for a state, the one in force on the policy's date for
 /// its new/renewal status: the latest whose start is not after that date.
-pub fn select_version<'m>(versions: &[&'m Manual], date: Date, transaction: Transaction) -> Option<&'m Manual> {
+pub fn select_version<'m>(
+    versions: &[&'m Manual],
+    date: Date,
+    transaction: Transaction,
+) -> Option<&'m Manual> {
     versions
         .iter()
         .copied()
@@ -73,11 +80,19 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
     if !manual.meta.state.eq_ignore_ascii_case(&practice.state) {
         return Err(vec![RateError::new(
             "practice.state",
-            format!("the practice is in {}, but manual {} is for {}", practice.state, manual.meta.id(), manual.meta.state),
+            format!(
+                "the practice is in {}, but manual {} is for {}",
+                practice.state,
+                manual.meta.id(),
+                manual.meta.state
+            ),
         )]);
     }
     if practice.providers.is_empty() {
-        return Err(vec![RateError::new("providers", "the practice lists no providers: add at least one [[providers]] entry")]);
+        return Err(vec![RateError::new(
+            "providers",
+            "the practice lists no providers: add at least one [[providers]] entry",
+        )]);
     }
 
     let mut resolved = Vec::new();
@@ -106,7 +121,9 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
     let ctx = provider::PolicyContext {
         manual,
         practice,
-        experience: experience.as_ref().and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
+        experience: experience
+            .as_ref()
+            .and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
         schedule: &schedule,
     };
     let mut providers = Vec::new();
@@ -129,14 +146,25 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
         return Err(errors);
     }
 
-    let providers_total: Decimal = providers.iter().map(|p| p.premium).sum();
+    let Some(providers_total) = providers
+        .iter()
+        .try_fold(Decimal::ZERO, |s, p| s.checked_add(p.premium))
+    else {
+        return Err(vec![RateError::new(
+            "manual",
+            "the sum of provider premiums leaves the range of exact decimal arithmetic",
+        )]);
+    };
     let policy = match policy_lines(manual, practice, providers_total) {
         Ok(p) => p,
         Err(e) => return Err(vec![e]),
     };
 
     let verdict = eligibility::evaluate(manual, practice, &resolved);
-    let status = if verdict.iter().any(|(a, _)| *a == crate::manual::EligibilityAction::Decline) {
+    let status = if verdict
+        .iter()
+        .any(|(a, _)| *a == crate::manual::EligibilityAction::Decline)
+    {
         QuoteStatus::Declined
     } else if verdict.is_empty() {
         QuoteStatus::Quoted
@@ -162,13 +190,24 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
 }
 
 /// Entity charge, fund surcharges, policy rounding and minimum, in the manual's order.
-fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) -> Result<WorksheetBuilder, RateError> {
+fn policy_lines(
+    manual: &Manual,
+    practice: &Practice,
+    providers_total: Decimal,
+) -> Result<WorksheetBuilder, RateError> {
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
-    ws.set("Providers' premium", "providers", "sum of provider premiums", providers_total);
+    ws.set(
+        "Providers' premium",
+        "providers",
+        "sum of provider premiums",
+        providers_total,
+    );
     for step in &manual.policy_steps {
         match step {
             PolicyStep::Entity => {
-                let Some(entity) = practice.entity.as_ref().filter(|e| e.insure) else { continue };
+                let Some(entity) = practice.entity.as_ref().filter(|e| e.insure) else {
+                    continue;
+                };
                 let (charge, label) = match practice.coverage.entity_limits {
                     EntityLimits::Shared => (manual.entity.shared, "shared"),
                     EntityLimits::Separate => (manual.entity.separate, "separate"),
@@ -184,10 +223,16 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                 };
                 let (mut amount, row) = match charge {
                     EntityCharge::Percent(p) => (
-                        providers_total * p,
-                        format!("{} ({label} limits): {}% of providers' premium", entity.name, (p * Decimal::ONE_HUNDRED).normalize()),
+                        providers_total.checked_mul(p).unwrap_or(Decimal::MAX),
+                        format!(
+                            "{} ({label} limits): {}% of providers' premium",
+                            entity.name,
+                            (p * Decimal::ONE_HUNDRED).normalize()
+                        ),
                     ),
-                    EntityCharge::Flat(a) => (a, format!("{} ({label} limits): flat charge", entity.name)),
+                    EntityCharge::Flat(a) => {
+                        (a, format!("{} ({label} limits): flat charge", entity.name))
+                    }
                 };
                 let mut row = row;
                 if let Some(max) = manual.entity.maximum
@@ -199,18 +244,30 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                 ws.add("Entity charge", &format!("entity.{label}"), row, amount);
             }
             PolicyStep::Surcharge { id } => {
-                let Some(s) = manual.surcharges.iter().find(|s| &s.id == id) else { continue };
-                let amount = ws.running * s.percent;
+                let Some(s) = manual.surcharges.iter().find(|s| &s.id == id) else {
+                    continue;
+                };
+                let amount = ws.running.checked_mul(s.percent).unwrap_or(Decimal::MAX);
                 ws.add(
                     &s.name,
                     &format!("surcharges.{}", s.id),
-                    format!("{}% of premium {}", (s.percent * Decimal::ONE_HUNDRED).normalize(), crate::money::fmt_money(ws.running)),
+                    format!(
+                        "{}% of premium {}",
+                        (s.percent * Decimal::ONE_HUNDRED).normalize(),
+                        crate::money::fmt_money(ws.running)
+                    ),
                     amount,
                 );
             }
             PolicyStep::Round(r) => ws.round("Policy rounding", "rating.policy", r),
             PolicyStep::Minimum(m) => ws.minimum("Policy minimum premium", "rating.policy", *m),
         }
+    }
+    if ws.overflow {
+        return Err(RateError::new(
+            "manual",
+            "the policy premium leaves the range of exact decimal arithmetic",
+        ));
     }
     Ok(ws)
 }
@@ -229,8 +286,12 @@ pub(crate) fn whole_years(from: Date, to: Date) -> i64 {
 
 /// Whether `date` is within `years` years before `effective` (inclusive start, exclusive end).
 pub(crate) fn within_years(date: Date, effective: Date, years: u32) -> bool {
-    let Ok(span) = jiff::Span::new().try_years(i64::from(years)) else { return false };
-    let Ok(start) = effective.checked_sub(span) else { return false };
+    let Ok(span) = jiff::Span::new().try_years(i64::from(years)) else {
+        return false;
+    };
+    let Ok(start) = effective.checked_sub(span) else {
+        return false;
+    };
     date >= start && date < effective
 }
 
