@@ -23,7 +23,7 @@ pub use medmal_text::Diagnostic;
 
 /// Parse a practice from source text: JSON when the file name ends in `.json`, TOML otherwise.
 ///
-/// All problems are reported, sorted by where they are in the file.
+/// All problems are reported: TOML ones in file order, JSON ones (field paths) in reading order.
 pub fn parse_practice(source: &SourceFile) -> Result<Practice, Vec<Diagnostic>> {
     let root = if is_json(&source.name) {
         // In JSON, `"key": null` means the same as leaving the key out.
