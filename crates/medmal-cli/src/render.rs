@@ -154,6 +154,9 @@ pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
     writeln!(out, "\n  Policy")?;
     worksheet(out, "    ", &q.policy_lines)?;
     writeln!(out, "  TOTAL ANNUAL PREMIUM: {}", dollars(q.total))?;
+    for n in &q.not_covered {
+        writeln!(out, "  NOT COVERED: {n}")?;
+    }
     if !q.assumptions.is_empty() {
         writeln!(out, "  Assumed:")?;
         for a in &q.assumptions {

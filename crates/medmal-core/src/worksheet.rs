@@ -95,6 +95,9 @@ pub struct Quote {
     pub total: Money,
     /// Defaults the engine assumed because the practice file was silent.
     pub assumptions: Vec<String>,
+    /// What was asked for but is not in this quote (e.g. entity coverage the carrier does not
+    /// offer), so a premium is never read as covering more than it does.
+    pub not_covered: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

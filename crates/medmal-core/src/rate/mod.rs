@@ -160,6 +160,16 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
         Err(e) => return Err(vec![e]),
     };
 
+    let mut not_covered = Vec::new();
+    if let Some(entity) = practice.entity.as_ref().filter(|e| e.insure)
+        && manual.entity.shared.is_none()
+        && manual.entity.separate.is_none()
+    {
+        not_covered.push(format!(
+            "entity coverage: {} does not insure practice entities in {}; {} is not covered by this quote",
+            manual.meta.carrier_name, manual.meta.state, entity.name
+        ));
+    }
     let verdict = eligibility::evaluate(manual, practice, &resolved);
     let status = if verdict
         .iter()
@@ -186,6 +196,7 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
         total: policy.running,
         policy_lines: policy.lines,
         assumptions,
+        not_covered,
     })
 }
 
