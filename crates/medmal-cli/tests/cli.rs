@@ -227,21 +227,39 @@ fn entity_coverage_a_carrier_does_not_write_is_flagged_not_silently_dropped() {
     let tmp = std::env::temp_dir().join(format!("medmal-noentity-{}", std::process::id()));
     let dir = tmp.join("tiny-mutual/PA/2026-01");
     std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(root().join("testdata/manuals/tiny-mutual/PA/2026-01/manual.toml"))
-        .unwrap()
-        .replace("[entity]\nshared = { percent = 0.0 }\nseparate = { percent = 0.10 }\n", "")
-        .replace("policy = [\"entity\", ", "policy = [");
+    let text =
+        std::fs::read_to_string(root().join("testdata/manuals/tiny-mutual/PA/2026-01/manual.toml"))
+            .unwrap()
+            .replace(
+                "[entity]\nshared = { percent = 0.0 }\nseparate = { percent = 0.10 }\n",
+                "",
+            )
+            .replace("policy = [\"entity\", ", "policy = [");
     std::fs::write(dir.join("manual.toml"), text).unwrap();
     // The unknown-specialty fixture is the 2026 solo practice with a bad code; mend the code.
-    let fixed = std::fs::read_to_string(root().join("testdata/practices/unknown-specialty.toml")).unwrap().replace("80999", "80420");
+    let fixed = std::fs::read_to_string(root().join("testdata/practices/unknown-specialty.toml"))
+        .unwrap()
+        .replace("80999", "80420");
     let pfile = tmp.join("practice.toml");
     std::fs::write(&pfile, fixed).unwrap();
-    let o = medmal(&["quote", "--manuals", tmp.to_str().unwrap(), "--format", "json", pfile.to_str().unwrap()]);
+    let o = medmal(&[
+        "quote",
+        "--manuals",
+        tmp.to_str().unwrap(),
+        "--format",
+        "json",
+        pfile.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let q = &v["results"][0]["quote"];
     let note = q["not_covered"][0].as_str().unwrap();
-    assert!(note.contains("Tiny Mutual does not insure practice entities in PA; Tiny Solo PC is not covered"), "{note}");
+    assert!(
+        note.contains(
+            "Tiny Mutual does not insure practice entities in PA; Tiny Solo PC is not covered"
+        ),
+        "{note}"
+    );
     // No entity line in the premium: total = provider 6563 + 20% fund = 7875.60 → 7876.
     assert_eq!(q["total"], "7876.00");
     std::fs::remove_dir_all(&tmp).ok();

@@ -39,6 +39,10 @@ pub struct Manual {
     pub surcharges: Vec<Surcharge>,
     pub tail: Option<TailRules>,
     pub eligibility: Vec<EligibilityRule>,
+    /// What the policy form covers and who the carrier is; `None` when the manual is silent
+    /// (comparisons then show the features as unknown rather than guessing).
+    pub features: Option<PolicyFeatures>,
+    pub carrier: Option<CarrierFacts>,
     /// Applied to the running premium after every factor step, when declared.
     pub step_rounding: Option<Rounding>,
     pub provider_steps: Vec<ProviderStep>,
@@ -666,4 +670,78 @@ impl Manual {
             .as_ref()
             .and_then(|s| s.last().copied())
     }
+}
+
+/// How claims may be settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentToSettle {
+    /// No settlement without the insured's consent.
+    Full,
+    /// Consent required, but if the insured refuses a settlement the carrier recommends, the
+    /// insured pays what the claim costs beyond it.
+    Hammer,
+    /// The carrier may settle without consent.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefenseCosts {
+    /// Defense costs are paid in addition to the limits.
+    OutsideLimits,
+    /// Defense costs erode the limits.
+    InsideLimits,
+}
+
+/// The policy form's coverage features a broker weighs beside the price.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyFeatures {
+    pub consent_to_settle: ConsentToSettle,
+    pub defense: DefenseCosts,
+    /// Sublimit for licensing-board (disciplinary) defense; `None` = not covered.
+    pub licensing_board_defense: Option<Money>,
+    /// Sublimit for deposition representation; `None` = not covered.
+    pub deposition_representation: Option<Money>,
+    /// Cyber / medical-records breach sublimit; `None` = not covered.
+    pub cyber: Option<Money>,
+    /// States whose patients may be treated by telehealth under the policy (always includes
+    /// the manual's state); `["*"]` = anywhere in the US.
+    pub telehealth_states: Vec<String>,
+    /// Whether independent contractors can be scheduled on the policy.
+    pub contractors_covered: bool,
+    /// Whether premises general liability is included.
+    pub general_liability: bool,
+    pub risk_management_services: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarrierMarket {
+    Admitted,
+    SurplusLines,
+    RiskRetentionGroup,
+}
+
+impl CarrierMarket {
+    pub fn name(self) -> &'static str {
+        match self {
+            CarrierMarket::Admitted => "admitted",
+            CarrierMarket::SurplusLines => "surplus_lines",
+            CarrierMarket::RiskRetentionGroup => "risk_retention_group",
+        }
+    }
+
+    /// State guaranty funds stand behind admitted carriers only (surplus-lines carriers and
+    /// risk retention groups are outside them).
+    pub fn guaranty_fund(self) -> bool {
+        self == CarrierMarket::Admitted
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CarrierFacts {
+    /// Financial-strength rating as published (fictional for sample carriers).
+    pub financial_strength: String,
+    pub market: CarrierMarket,
 }

@@ -86,9 +86,25 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
         }
     }
 
-    // Every class has a rate in every territory, and nothing else is rated.
+    // Every class has a rate in every territory, and nothing else is rated. A CSV table
+    // reports its own blank cells; here only a class with no row at all is left to find.
     let rates = at(root, "base_rates", None);
+    let from_csv = matches!(rates.kind, NodeKind::Str(_));
     for c in &m.classes {
+        let has_row = m.base_rates.keys().any(|(k, _)| *k == c.id);
+        if from_csv && has_row {
+            continue;
+        }
+        if !has_row {
+            d.at(
+                at_path(rates, &[c.id.as_str()]),
+                format!(
+                    "class `{}` has no base rates: expected a rate in every territory",
+                    c.id
+                ),
+            );
+            continue;
+        }
         for t in &m.territories.list {
             if !m.base_rates.contains_key(&(c.id.clone(), t.id.clone())) {
                 d.at(
@@ -138,27 +154,27 @@ fn limits(m: &Manual, root: &Node, d: &mut Diags<'_>) {
         ),
     }
     for (i, a) in m.limits.iter().enumerate() {
-        for b in &m.limits[i + 1..] {
+        for (j, b) in m.limits.iter().enumerate().skip(i + 1) {
             if a.limits == b.limits {
                 d.at(
-                    node,
+                    at(root, "limits", Some(j)),
                     format!("limits {} are listed twice", a.limits.label()),
                 );
             }
-            let (lo, hi) = if a.limits.per_claim <= b.limits.per_claim
+            let (lo, hi, hi_index) = if a.limits.per_claim <= b.limits.per_claim
                 && a.limits.aggregate <= b.limits.aggregate
             {
-                (a, b)
+                (a, b, j)
             } else if b.limits.per_claim <= a.limits.per_claim
                 && b.limits.aggregate <= a.limits.aggregate
             {
-                (b, a)
+                (b, a, i)
             } else {
                 continue;
             };
             if hi.factor < lo.factor {
                 d.at(
-                    node,
+                    at(root, "limits", Some(hi_index)),
                     format!(
                         "higher limits {} have a lower factor ({}) than {} ({}); expected factors to rise with limits",
                         hi.limits.label(),
@@ -284,9 +300,9 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
             );
         }
     }
-    let groups = at(root, "modifier_groups", None);
     let mut grouped = BTreeSet::new();
-    for g in &m.modifier_groups {
+    for (gi, g) in m.modifier_groups.iter().enumerate() {
+        let groups = at(root, "modifier_groups", Some(gi));
         if !used_groups.contains(g.id.as_str()) {
             d.at(groups, format!("modifier group `{}` is not applied by any provider step (add \"modifiers:{}\")", g.id, g.id));
         }
@@ -311,7 +327,7 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
     for md in &m.modifiers {
         if !grouped.contains(md.id.as_str()) {
             d.at(
-                at(root, "modifiers", None),
+                at_path(root, &["modifiers", md.id.as_str()]),
                 format!(
                     "modifier `{}` is in no modifier group, so it never applies",
                     md.id

@@ -10,6 +10,7 @@
 //! returned.
 
 mod checks;
+mod features;
 mod lower;
 mod steps;
 mod tables;

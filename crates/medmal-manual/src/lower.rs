@@ -237,6 +237,8 @@ pub(crate) fn lower(
         surcharges: factors.surcharges,
         tail: factors.tail,
         eligibility: factors.eligibility,
+        features: factors.features,
+        carrier: factors.carrier,
         step_rounding,
         provider_steps: factors.provider_steps,
         policy_steps: factors.policy_steps,
@@ -485,7 +487,10 @@ fn territories(
         Some(n) if matches!(n.kind, NodeKind::Str(_)) => {
             let file = as_str(n, d).unwrap_or_default();
             match read_table(&file) {
-                Ok(src) => counties = tables::counties(&src, extra),
+                Ok(src) => {
+                    let ids: Vec<&str> = list.iter().map(|t: &Territory| t.id.as_str()).collect();
+                    counties = tables::counties(&src, &ids, extra);
+                }
                 Err(e) => d.at(n, e),
             }
         }

@@ -1,5 +1,6 @@
 //! The factor sections of a manual and its ordered rating steps.
 
+use medmal_core::manual::{CarrierFacts, PolicyFeatures};
 use medmal_core::manual::{
     ClaimSurchargeRow, Combine, Condition, Credibility, Deductible, DeductibleBasis,
     DeductibleKind, DeductibleOption, DisciplinaryAction, EligibilityAction, EligibilityRule,
@@ -26,6 +27,8 @@ pub(crate) struct Factors {
     pub surcharges: Vec<Surcharge>,
     pub tail: Option<TailRules>,
     pub eligibility: Vec<EligibilityRule>,
+    pub features: Option<PolicyFeatures>,
+    pub carrier: Option<CarrierFacts>,
     pub provider_steps: Vec<ProviderStep>,
     pub policy_steps: Vec<PolicyStep>,
 }
@@ -99,6 +102,12 @@ pub(crate) fn factors(top: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Fa
         .into_iter()
         .filter_map(|n| eligibility(n, d))
         .collect();
+    let features = top
+        .get("features")
+        .and_then(|n| crate::features::features(n, d));
+    let carrier = top
+        .get("carrier")
+        .and_then(|n| crate::features::carrier(n, d));
     let (provider_steps, policy_steps) = match top.require(
         d,
         "rating",
@@ -120,6 +129,8 @@ pub(crate) fn factors(top: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Fa
         surcharges,
         tail,
         eligibility,
+        features,
+        carrier,
         provider_steps: provider_steps?,
         policy_steps: policy_steps?,
     })

@@ -7,12 +7,32 @@ use medmal_core::money::Money;
 use medmal_text::{Diagnostic, Diags, SourceFile, parse_decimal};
 use rust_decimal::Decimal;
 
-/// Byte offset of field `i` of a record in the file.
-fn field_offset(rec: &csv::StringRecord, i: usize) -> usize {
+/// Byte offset of field `i` of a record in the file. The record's own field ranges index its
+/// unescaped buffer (no delimiters, trimmed), so the raw line is scanned instead.
+fn field_offset(src: &SourceFile, rec: &csv::StringRecord, i: usize) -> usize {
     let start = rec
         .position()
         .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
-    start + rec.range(i).map_or(0, |r| r.start)
+    let line = src.text.get(start..).unwrap_or_default();
+    let mut field = 0;
+    let mut in_quotes = false;
+    let mut offset = start;
+    for (k, ch) in line.char_indices() {
+        if field == i {
+            offset = start + k;
+            break;
+        }
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => field += 1,
+            '\n' => break,
+            _ => {}
+        }
+        offset = start + k + ch.len_utf8();
+    }
+    // Point at the value, not at the blanks before it.
+    let rest = src.text.get(offset..).unwrap_or_default();
+    offset + rest.len() - rest.trim_start_matches([' ', '\t']).len()
 }
 
 fn reader(src: &SourceFile) -> csv::Reader<&[u8]> {
@@ -54,16 +74,27 @@ pub(crate) fn base_rates(
         let Some(h) = &header else {
             if rec.get(0) != Some("class") || rec.len() < 2 {
                 d.at_offset(
-                    field_offset(&rec, 0),
+                    field_offset(src, &rec, 0),
                     "expected a header `class,<territory>,<territory>,…`",
                 );
+            }
+            for i in 2..rec.len() {
+                let t = rec.get(i).unwrap_or_default();
+                if (1..i).any(|j| rec.get(j) == Some(t)) {
+                    d.at_offset(
+                        field_offset(src, &rec, i),
+                        format!(
+                            "territory `{t}` has a second column; expected one column per territory"
+                        ),
+                    );
+                }
             }
             header = Some(rec);
             continue;
         };
         if rec.len() != h.len() {
             d.at_offset(
-                field_offset(&rec, 0),
+                field_offset(src, &rec, 0),
                 format!(
                     "row has {} fields, expected {} like the header",
                     rec.len(),
@@ -75,7 +106,7 @@ pub(crate) fn base_rates(
         let class = rec.get(0).unwrap_or_default().to_string();
         if out.keys().any(|(c, _): &(String, String)| *c == class) {
             d.at_offset(
-                field_offset(&rec, 0),
+                field_offset(src, &rec, 0),
                 format!("class `{class}` has a second row"),
             );
             continue;
@@ -87,12 +118,12 @@ pub(crate) fn base_rates(
                 Some(v) if v > Decimal::ZERO && v <= crate::lower::MAX_VALUE => {
                     out.insert((class.clone(), terr), v);
                 }
-                Some(v) => d.at_offset(field_offset(&rec, i), format!("base rate must be positive and at most 1,000,000,000, found {v}")),
+                Some(v) => d.at_offset(field_offset(src, &rec, i), format!("base rate must be positive and at most 1,000,000,000, found {v}")),
                 None if cell.is_empty() => d.at_offset(
-                    field_offset(&rec, i),
+                    field_offset(src, &rec, i),
                     format!("class `{class}` has no rate for territory `{terr}`: expected a positive amount"),
                 ),
-                None => d.at_offset(field_offset(&rec, i), format!("`{cell}` is not a number: expected a base rate such as 12000")),
+                None => d.at_offset(field_offset(src, &rec, i), format!("`{cell}` is not a number: expected a base rate such as 12000")),
             }
         }
     }
@@ -108,6 +139,7 @@ pub(crate) fn base_rates(
 /// `county,territory` header, then one row per county.
 pub(crate) fn counties(
     src: &SourceFile,
+    territories: &[&str],
     out_diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, String> {
     let mut d = Diags::new(src);
@@ -126,7 +158,7 @@ pub(crate) fn counties(
         if !seen_header {
             if rec.get(0) != Some("county") || rec.get(1) != Some("territory") || rec.len() != 2 {
                 d.at_offset(
-                    field_offset(&rec, 0),
+                    field_offset(src, &rec, 0),
                     "expected the header `county,territory`",
                 );
             }
@@ -135,7 +167,7 @@ pub(crate) fn counties(
         }
         if rec.len() != 2 {
             d.at_offset(
-                field_offset(&rec, 0),
+                field_offset(src, &rec, 0),
                 format!("row has {} fields, expected 2: county,territory", rec.len()),
             );
             continue;
@@ -144,7 +176,7 @@ pub(crate) fn counties(
         let terr = rec.get(1).unwrap_or_default().to_string();
         if county.is_empty() || terr.is_empty() {
             d.at_offset(
-                field_offset(&rec, 0),
+                field_offset(src, &rec, 0),
                 "expected a county name and a territory id",
             );
             continue;
@@ -157,12 +189,22 @@ pub(crate) fn counties(
         {
             let (line, _) = src.line_col(first_row.get(&key).copied().unwrap_or(0));
             d.at_offset(
-                field_offset(&rec, 0),
+                field_offset(src, &rec, 0),
                 format!("county `{county}` is already in territory `{prev}` (line {line}); a county belongs to one territory"),
             );
             continue;
         }
-        first_row.insert(key, field_offset(&rec, 0));
+        if !territories.contains(&terr.as_str()) {
+            d.at_offset(
+                field_offset(src, &rec, 1),
+                format!(
+                    "territory `{terr}` is not in [territories.names]: expected one of {}",
+                    territories.join(", ")
+                ),
+            );
+            continue;
+        }
+        first_row.insert(key, field_offset(src, &rec, 0));
         out.insert(county, terr);
     }
     out_diags.append(&mut d.list);
