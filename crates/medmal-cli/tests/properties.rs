@@ -192,6 +192,8 @@ fn build(k: &Knobs) -> (&'static Manual, Practice) {
                 years_insured_with_carrier: p.retro_years_back,
                 age: Some(40),
                 contractor: false,
+                tail_paid_by: None,
+                scheduled: true,
             }
         })
         .collect();

@@ -6,10 +6,12 @@
 //! the same practice and manual always give the same premium, to the cent.
 #![deny(clippy::float_arithmetic)]
 
+pub mod compare;
 pub mod diff;
 pub mod manual;
 pub mod money;
 pub mod practice;
+pub mod projection;
 pub mod rate;
 pub mod versions;
 pub mod worksheet;

@@ -60,6 +60,18 @@ pub struct Provider {
     pub age: Option<u32>,
     /// Independent contractor rather than employee (coverage review uses this).
     pub contractor: bool,
+    /// Who pays this provider's tail on leaving, per the employment terms; `None` = not stated.
+    pub tail_paid_by: Option<TailPayer>,
+    /// Whether the provider is to be scheduled on the policy (false: insured elsewhere, or
+    /// simply not listed with the carrier).
+    pub scheduled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TailPayer {
+    Practice,
+    Provider,
 }
 
 #[derive(Debug, Clone, Serialize)]

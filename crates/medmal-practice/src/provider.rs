@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 use medmal_core::manual::{DisciplinaryAction, SurgeryLevel};
 use medmal_core::practice::{
-    Claim, CountyShare, DisciplinaryEvent, PriorCoverage, Provider, ResidentStatus, Role,
+    Claim, CountyShare, DisciplinaryEvent, PriorCoverage, Provider, ResidentStatus, Role, TailPayer,
 };
 use medmal_text::{
     ArrayReader, Diags, Node, NodeKind, TableReader, as_bool, as_date, as_str, as_u32,
@@ -20,6 +20,11 @@ const SURGERY: [(&str, SurgeryLevel); 3] = [
     ("none", SurgeryLevel::None),
     ("minor", SurgeryLevel::Minor),
     ("major", SurgeryLevel::Major),
+];
+
+const TAIL_PAYER: [(&str, TailPayer); 2] = [
+    ("practice", TailPayer::Practice),
+    ("provider", TailPayer::Provider),
 ];
 
 const RESIDENT: [(&str, ResidentStatus); 2] = [
@@ -130,6 +135,10 @@ fn read_one(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<P
     let years_insured_with_carrier = count(r.get("years_insured_with_carrier"), |n| as_u32(n, d));
     let age = opt(r.get("age"), |n| whole_in(n, d, "age", 18, 110));
     let contractor = flag(r.get("contractor"), d, false);
+    let tail_paid_by = opt(r.get("tail_paid_by"), |n| {
+        choice(n, d, "tail_paid_by", &TAIL_PAYER)
+    });
+    let scheduled = flag(r.get("scheduled"), d, true);
     r.finish(d);
     Some(Provider {
         name: name?,
@@ -150,6 +159,8 @@ fn read_one(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<P
         years_insured_with_carrier: years_insured_with_carrier?,
         age: age?,
         contractor: contractor?,
+        tail_paid_by: tail_paid_by?,
+        scheduled: scheduled?,
     })
 }
 

@@ -301,7 +301,7 @@ group_losses = []
             r#"many.toml:5:1: missing key `county`: expected the county the location is in, such as "Montgomery""#,
             r#"many.toml:13:38: unknown type `both`: expected one of "indemnity", "indemnity_expense""#,
             "many.toml:20:7: `age` is 7: expected a whole number from 18 to 110",
-            "many.toml:21:1: unknown key `color`: expected one of age, board_certified, claims, contractor, disciplinary, hours_per_week, leave_months, locum_days, name, practice, prior_coverage, resident, risk_management_course, role, shared_limits, society_member, specialty, surgery, teaching, years_insured_with_carrier, years_since_training",
+            "many.toml:21:1: unknown key `color`: expected one of age, board_certified, claims, contractor, disciplinary, hours_per_week, leave_months, locum_days, name, practice, prior_coverage, resident, risk_management_course, role, scheduled, shared_limits, society_member, specialty, surgery, tail_paid_by, teaching, years_insured_with_carrier, years_since_training",
             r#"many.toml:23:1: missing key `specialty`: expected the physician's 5-digit ISO specialty code, such as "80420""#,
             "many.toml:29:36: schedule item `practice_management` is -1.5: expected a signed fraction between -1 and 1, such as -0.05 for a 5% credit",
         ]
