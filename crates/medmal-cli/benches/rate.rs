@@ -18,11 +18,10 @@ fn load() -> (Vec<Manual>, Practice, Practice) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let (manuals, diags) = medmal_manual::load_all(&root.join("manuals"));
     assert!(diags.is_empty(), "{diags:?}");
-    let solo = medmal_practice::load_practice(&root.join("examples/practices/solo-family.toml"))
-        .expect("solo practice");
-    let mut group =
-        medmal_practice::load_practice(&root.join("examples/practices/multispecialty-group.toml"))
-            .expect("group practice");
+    let solo =
+        medmal_practice::load_practice(&root.join("examples/practices/solo-family.toml")).expect("solo practice");
+    let mut group = medmal_practice::load_practice(&root.join("examples/practices/multispecialty-group.toml"))
+        .expect("group practice");
     // Pad the group to exactly ten providers with copies of its own providers.
     let base = group.providers.clone();
     let mut i = 0;
@@ -38,8 +37,7 @@ fn load() -> (Vec<Manual>, Practice, Practice) {
 
 fn pick<'m>(manuals: &'m [Manual], p: &Practice) -> &'m Manual {
     let candidates: Vec<&Manual> = manuals.iter().filter(|m| m.meta.state == p.state).collect();
-    select_version(&candidates, p.coverage.effective, p.coverage.transaction)
-        .expect("a manual in force")
+    select_version(&candidates, p.coverage.effective, p.coverage.transaction).expect("a manual in force")
 }
 
 /// Median seconds per call of `f` over `rounds` rounds of `n` calls.
@@ -63,12 +61,8 @@ fn bench(c: &mut Criterion) {
     let m_group = pick(&manuals, &group);
     assert!(rate(m_solo, &solo).is_ok() && rate(m_group, &group).is_ok());
 
-    c.bench_function("baseline: clone practice (1 provider)", |b| {
-        b.iter(|| black_box(solo.clone()))
-    });
-    c.bench_function("rate 1 provider with worksheet", |b| {
-        b.iter(|| rate(black_box(m_solo), black_box(&solo)))
-    });
+    c.bench_function("baseline: clone practice (1 provider)", |b| b.iter(|| black_box(solo.clone())));
+    c.bench_function("rate 1 provider with worksheet", |b| b.iter(|| rate(black_box(m_solo), black_box(&solo))));
     c.bench_function("rate 10-provider practice with worksheets", |b| {
         b.iter(|| rate(black_box(m_group), black_box(&group)))
     });

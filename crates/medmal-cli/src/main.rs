@@ -51,6 +51,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Compare every carrier like for like, with the cost over the years and coverage features.
+    Compare {
+        /// Practice file (.toml or .json).
+        practice: PathBuf,
+        #[arg(long, env = "MEDMAL_MANUALS")]
+        manuals: Option<PathBuf>,
+        #[command(flatten)]
+        what_if: cmd::compare::CompareArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Show what a new manual version changes, factor by factor.
     Diff {
         /// The old manual (directory or manual.toml).
@@ -73,12 +84,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { paths, format } => cmd::check::run(&paths, format),
-        Command::Quote {
-            practice,
-            manuals,
-            carrier,
-            format,
-        } => cmd::quote::run(&practice, manuals, carrier.as_deref(), format),
+        Command::Quote { practice, manuals, carrier, format } => {
+            cmd::quote::run(&practice, manuals, carrier.as_deref(), format)
+        }
+        Command::Compare { practice, manuals, what_if, format } => cmd::compare::run(&practice, manuals, &what_if, format),
         Command::Diff { old, new, format } => cmd::diff::run(&old, &new, format),
         Command::Test { dir, format } => cmd::test::run(dir, format),
     };

@@ -10,12 +10,7 @@ use rust_decimal::Decimal;
 use crate::cmd::quote::CarrierResult;
 
 /// Pad columns to their widest cell (counting characters, not bytes).
-pub fn table(
-    out: &mut dyn Write,
-    indent: &str,
-    rows: &[Vec<String>],
-    right: &[bool],
-) -> io::Result<()> {
+pub fn table(out: &mut dyn Write, indent: &str, rows: &[Vec<String>], right: &[bool]) -> io::Result<()> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut width = vec![0usize; cols];
     for r in rows {
@@ -78,38 +73,16 @@ fn value_text(l: &Line) -> String {
 }
 
 pub fn worksheet(out: &mut dyn Write, indent: &str, lines: &[Line]) -> io::Result<()> {
-    let mut rows = vec![vec![
-        "step".into(),
-        "rule".into(),
-        "row".into(),
-        "value".into(),
-        "running".into(),
-    ]];
+    let mut rows = vec![vec!["step".into(), "rule".into(), "row".into(), "value".into(), "running".into()]];
     for l in lines {
-        let running = if l.op == Op::Note {
-            String::new()
-        } else {
-            fmt_money(l.running)
-        };
-        rows.push(vec![
-            l.step.clone(),
-            l.rule.clone(),
-            l.row.clone(),
-            value_text(l),
-            running,
-        ]);
+        let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
+        rows.push(vec![l.step.clone(), l.rule.clone(), l.row.clone(), value_text(l), running]);
     }
     table(out, indent, &rows, &[false, false, false, true, true])
 }
 
 pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} — manual {} — {}",
-        q.carrier_name,
-        q.manual,
-        q.status.name().to_uppercase()
-    )?;
+    writeln!(out, "{} — manual {} — {}", q.carrier_name, q.manual, q.status.name().to_uppercase())?;
     for r in &q.reasons {
         writeln!(out, "  {r}")?;
     }
@@ -119,17 +92,11 @@ pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
             (None, Some(c)) => format!("{}, class {c}", p.role),
             _ => p.role.clone(),
         };
-        let cm = p
-            .claims_made_year
-            .map_or(String::new(), |y| format!(", claims-made year {y}"));
+        let cm = p.claims_made_year.map_or(String::new(), |y| format!(", claims-made year {y}"));
         writeln!(out, "\n  {} ({what}{cm}): {}", p.name, dollars(p.premium))?;
         worksheet(out, "    ", &p.worksheet)?;
         if let Some(t) = &p.tail {
-            let free = if t.free_on.is_empty() {
-                String::new()
-            } else {
-                format!("; free on {}", t.free_on.join(", "))
-            };
+            let free = if t.free_on.is_empty() { String::new() } else { format!("; free on {}", t.free_on.join(", ")) };
             writeln!(
                 out,
                 "    Tail if leaving at term end ({}, claims-made year {}): {}{free}",
@@ -144,11 +111,7 @@ pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
         }
     }
     if let Some(x) = &q.experience {
-        writeln!(
-            out,
-            "\n  Group experience rating: modification {}",
-            x.modification.normalize()
-        )?;
+        writeln!(out, "\n  Group experience rating: modification {}", x.modification.normalize())?;
         worksheet(out, "    ", &x.lines)?;
     }
     writeln!(out, "\n  Policy")?;
@@ -166,11 +129,7 @@ pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
     Ok(())
 }
 
-pub fn quote_report(
-    out: &mut dyn Write,
-    practice: &Practice,
-    results: &[CarrierResult],
-) -> io::Result<()> {
+pub fn quote_report(out: &mut dyn Write, practice: &Practice, results: &[CarrierResult]) -> io::Result<()> {
     let cov = &practice.coverage;
     writeln!(
         out,
@@ -182,23 +141,13 @@ pub fn quote_report(
         cov.form.name().replace('_', "-"),
         cov.limits.label()
     )?;
-    let mut summary = vec![vec![
-        "carrier".into(),
-        "manual".into(),
-        "status".into(),
-        "total".into(),
-    ]];
+    let mut summary = vec![vec!["carrier".into(), "manual".into(), "status".into(), "total".into()]];
     for r in results {
         let (status, total) = match &r.quote {
             Some(q) => (q.status.name().to_string(), dollars(q.total)),
             None => (r.outcome.replace('_', " "), "—".into()),
         };
-        summary.push(vec![
-            r.carrier_name.clone(),
-            r.manual.clone().unwrap_or_else(|| "—".into()),
-            status,
-            total,
-        ]);
+        summary.push(vec![r.carrier_name.clone(), r.manual.clone().unwrap_or_else(|| "—".into()), status, total]);
     }
     table(out, "  ", &summary, &[false, false, false, true])?;
     for r in results {
@@ -206,12 +155,7 @@ pub fn quote_report(
         match &r.quote {
             Some(q) => quote(out, q)?,
             None => {
-                writeln!(
-                    out,
-                    "{} — {}",
-                    r.carrier_name,
-                    r.manual.clone().unwrap_or_default()
-                )?;
+                writeln!(out, "{} — {}", r.carrier_name, r.manual.clone().unwrap_or_default())?;
                 writeln!(out, "  cannot rate:")?;
                 for e in &r.errors {
                     writeln!(out, "    {e}")?;

@@ -21,11 +21,7 @@ pub fn manuals_dir(given: Option<PathBuf>) -> PathBuf {
 
 /// A manual given as a directory or as its `manual.toml`.
 pub fn manual_file(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.join("manual.toml")
-    } else {
-        path.to_path_buf()
-    }
+    if path.is_dir() { path.join("manual.toml") } else { path.to_path_buf() }
 }
 
 pub fn print_diagnostics(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {

@@ -23,11 +23,8 @@ fn root() -> PathBuf {
 // Calibration ranges
 
 /// The three MLM survey specialties: code, short name, surgery level rated.
-const SPECIALTIES: [(&str, &str, SurgeryLevel); 3] = [
-    ("80208", "IM", SurgeryLevel::None),
-    ("80143", "GS", SurgeryLevel::Major),
-    ("80153", "OB", SurgeryLevel::Major),
-];
+const SPECIALTIES: [(&str, &str, SurgeryLevel); 3] =
+    [("80208", "IM", SurgeryLevel::None), ("80143", "GS", SurgeryLevel::Major), ("80153", "OB", SurgeryLevel::Major)];
 
 #[derive(Debug)]
 struct Band {
@@ -67,12 +64,8 @@ fn load_calibration() -> Vec<Row> {
     let mut rows = Vec::new();
     for node in top.array(&mut d, "ranges") {
         let mut r = TableReader::new(node, &mut d, "a range");
-        let state = r
-            .req_str(&mut d, "state", "a state code")
-            .unwrap_or_default();
-        let territory = r
-            .req_str(&mut d, "territory", "a territory label")
-            .unwrap_or_default();
+        let state = r.req_str(&mut d, "state", "a state code").unwrap_or_default();
+        let territory = r.req_str(&mut d, "territory", "a territory label").unwrap_or_default();
         let counties = r.strings(&mut d, "counties");
         if counties.is_empty() {
             d.at(node, "a range needs at least one county in `counties`");
@@ -100,15 +93,7 @@ fn load_calibration() -> Vec<Row> {
             }
         }
         r.finish(&mut d);
-        rows.push(Row {
-            state,
-            territory,
-            counties,
-            also,
-            rest_of_state,
-            bands,
-            sources,
-        });
+        rows.push(Row { state, territory, counties, also, rest_of_state, bands, sources });
     }
     top.finish(&mut d);
     let problems: Vec<String> = d.list.iter().map(ToString::to_string).collect();
@@ -120,12 +105,7 @@ fn load_calibration() -> Vec<Row> {
 /// × the mature claims-made relativity when the base form is occurrence. Before any credit,
 /// debit or fund surcharge. `Ok(None)` when the manual does not write the specialty at that
 /// surgery level.
-fn manual_rate(
-    m: &Manual,
-    code: &str,
-    surgery: SurgeryLevel,
-    territory: &str,
-) -> Result<Option<Decimal>, String> {
+fn manual_rate(m: &Manual, code: &str, surgery: SurgeryLevel, territory: &str) -> Result<Option<Decimal>, String> {
     let Some(spec) = m.specialty(code) else {
         return Ok(None);
     };
@@ -141,32 +121,24 @@ fn manual_rate(
         .base_rates
         .get(&(class.clone(), territory.to_string()))
         .ok_or_else(|| format!("no base rate for class {class}, territory {territory}"))?;
-    let one_three = Limits {
-        per_claim: Decimal::from(1_000_000),
-        aggregate: Decimal::from(3_000_000),
-    };
+    let one_three = Limits { per_claim: Decimal::from(1_000_000), aggregate: Decimal::from(3_000_000) };
     let ilf = match m.limits_factor(&one_three) {
         Some(f) => f,
         None if m.meta.base_limits == one_three => Decimal::ONE,
         None => return Err("1M/3M is not offered (no increased limits factor)".into()),
     };
-    let step = m
-        .mature_step()
-        .ok_or("no claims-made steps (claims-made not written)")?;
+    let step = m.mature_step().ok_or("no claims-made steps (claims-made not written)")?;
     let relativity = match m.meta.base_form {
         PolicyForm::ClaimsMade => Decimal::ONE,
-        PolicyForm::Occurrence => m
-            .form
-            .claims_made_mature_factor
-            .ok_or("base form occurrence without claims_made.mature_factor")?,
+        PolicyForm::Occurrence => {
+            m.form.claims_made_mature_factor.ok_or("base form occurrence without claims_made.mature_factor")?
+        }
     };
     Ok(Some(*base * ilf * step * relativity))
 }
 
 fn dollars(x: Decimal) -> String {
-    let n = x
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        .to_string();
+    let n = x.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_string();
     let (sign, digits) = n.strip_prefix('-').map_or(("", n.as_str()), |d| ("-", d));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -184,20 +156,14 @@ fn k(x: Decimal) -> String {
 
 /// The territories of `m` that calibration row `row` covers, each with the counties that
 /// reach it. `Err` names a representative county the manual cannot rate.
-fn territories_for(
-    m: &Manual,
-    row: &Row,
-    rows: &[Row],
-) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+fn territories_for(m: &Manual, row: &Row, rows: &[Row]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let mut problems = Vec::new();
-    let mut add = |t: &str, via: String, out: &mut Vec<(String, Vec<String>)>| match out
-        .iter_mut()
-        .find(|(id, _)| id == t)
-    {
-        Some((_, v)) => v.push(via),
-        None => out.push((t.to_string(), vec![via])),
-    };
+    let mut add =
+        |t: &str, via: String, out: &mut Vec<(String, Vec<String>)>| match out.iter_mut().find(|(id, _)| id == t) {
+            Some((_, v)) => v.push(via),
+            None => out.push((t.to_string(), vec![via])),
+        };
     for c in &row.counties {
         match m.territory_of(c) {
             Some(t) => add(t, c.clone(), &mut out),
@@ -233,11 +199,7 @@ fn territories_for(
 }
 
 fn via_label(via: &[String]) -> String {
-    if via.len() <= 3 {
-        via.join(", ")
-    } else {
-        format!("{}, {} … (+{} more)", via[0], via[1], via.len() - 2)
-    }
+    if via.len() <= 3 { via.join(", ") } else { format!("{}, {} … (+{} more)", via[0], via[1], via.len() - 2) }
 }
 
 #[test]
@@ -247,13 +209,7 @@ fn every_manual_rates_inside_the_calibration_ranges() {
     // Manuals with problems are left out of the table, and fail the test at the end.
     let mut failures: Vec<String> = diags.iter().map(ToString::to_string).collect();
     let mut manuals: Vec<&Manual> = loaded.iter().map(|l| &l.manual).collect();
-    manuals.sort_by_key(|m| {
-        (
-            m.meta.state.clone(),
-            m.meta.carrier.clone(),
-            m.meta.version.clone(),
-        )
-    });
+    manuals.sort_by_key(|m| (m.meta.state.clone(), m.meta.carrier.clone(), m.meta.version.clone()));
 
     let mut table = String::new();
     let mut checked = 0;
@@ -266,22 +222,14 @@ fn every_manual_rates_inside_the_calibration_ranges() {
     for m in &manuals {
         let state_rows: Vec<&Row> = rows.iter().filter(|r| r.state == m.meta.state).collect();
         if state_rows.is_empty() {
-            failures.push(format!(
-                "{}: no calibration range for state {}",
-                m.meta.id(),
-                m.meta.state
-            ));
+            failures.push(format!("{}: no calibration range for state {}", m.meta.id(), m.meta.state));
         }
         for row in state_rows {
             let (territories, problems) = territories_for(m, row, &rows);
             failures.extend(problems);
             for (t, via) in territories {
-                let tname = m
-                    .territories
-                    .list
-                    .iter()
-                    .find(|x| x.id == t)
-                    .map_or(String::new(), |x| format!(" {}", x.name));
+                let tname =
+                    m.territories.list.iter().find(|x| x.id == t).map_or(String::new(), |x| format!(" {}", x.name));
                 let mut cells = Vec::new();
                 for ((code, short, surgery), band) in SPECIALTIES.iter().zip(&row.bands) {
                     match manual_rate(m, code, *surgery, &t) {
@@ -299,12 +247,7 @@ fn every_manual_rates_inside_the_calibration_ranges() {
                                     dollars(band.min),
                                     dollars(band.max)
                                 ));
-                                cells.push(format!(
-                                    "**{} ✗** ({}–{})",
-                                    dollars(rate),
-                                    k(band.min),
-                                    k(band.max)
-                                ));
+                                cells.push(format!("**{} ✗** ({}–{})", dollars(rate), k(band.min), k(band.max)));
                             } else {
                                 cells.push(dollars(rate));
                             }
@@ -333,27 +276,14 @@ fn every_manual_rates_inside_the_calibration_ranges() {
     writeln!(table).unwrap();
     writeln!(table, "Calibration ranges (testdata/calibration.toml):").unwrap();
     writeln!(table).unwrap();
-    writeln!(
-        table,
-        "| state | territory | checked via | IM 80208 | GS 80143 | OB 80153 | sources |"
-    )
-    .unwrap();
+    writeln!(table, "| state | territory | checked via | IM 80208 | GS 80143 | OB 80153 | sources |").unwrap();
     writeln!(table, "|---|---|---|--:|--:|--:|---|").unwrap();
     for row in &rows {
-        let bands: Vec<String> = row
-            .bands
-            .iter()
-            .map(|b| format!("{}–{}", dollars(b.min), dollars(b.max)))
-            .collect();
+        let bands: Vec<String> = row.bands.iter().map(|b| format!("{}–{}", dollars(b.min), dollars(b.max))).collect();
         let via = if row.rest_of_state {
             format!("{} and every other county", row.counties.join(", "))
         } else {
-            row.counties
-                .iter()
-                .chain(&row.also)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            row.counties.iter().chain(&row.also).cloned().collect::<Vec<_>>().join(", ")
         };
         writeln!(
             table,
@@ -370,11 +300,7 @@ fn every_manual_rates_inside_the_calibration_ranges() {
     println!("{table}");
     println!("{checked} rates checked; {} problem(s)", failures.len());
     assert!(!manuals.is_empty(), "no manuals found under manuals/");
-    assert!(
-        failures.is_empty(),
-        "calibration failures:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "calibration failures:\n{}", failures.join("\n"));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -399,10 +325,7 @@ fn rel(p: &Path) -> String {
 #[test]
 fn every_sample_practice_parses() {
     let files = practice_files();
-    assert!(
-        files.len() >= 10,
-        "expected the sample practices, found {files:?}"
-    );
+    assert!(files.len() >= 10, "expected the sample practices, found {files:?}");
     let mut problems = Vec::new();
     for f in &files {
         if let Err(diags) = medmal_practice::load_practice(f) {
@@ -425,16 +348,9 @@ fn every_sample_practice_is_rated_by_some_carrier() {
     let mut failures = Vec::new();
     let mut report = String::new();
     for f in practice_files() {
-        let practice =
-            medmal_practice::load_practice(&f).unwrap_or_else(|d| panic!("{}: {d:?}", rel(&f)));
+        let practice = medmal_practice::load_practice(&f).unwrap_or_else(|d| panic!("{}: {d:?}", rel(&f)));
         if !states.contains(&practice.state) {
-            writeln!(
-                report,
-                "{}: SKIPPED, no carrier under manuals/ writes {} yet",
-                rel(&f),
-                practice.state
-            )
-            .unwrap();
+            writeln!(report, "{}: SKIPPED, no carrier under manuals/ writes {} yet", rel(&f), practice.state).unwrap();
             continue;
         }
         let out = Command::new(env!("CARGO_BIN_EXE_medmal"))
@@ -445,12 +361,7 @@ fn every_sample_practice_is_rated_by_some_carrier() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let mut line = format!(
-            "{} ({}, {}):",
-            rel(&f),
-            practice.state,
-            practice.coverage.effective
-        );
+        let mut line = format!("{} ({}, {}):", rel(&f), practice.state, practice.coverage.effective);
         if let Ok(json) = serde_json::from_str::<serde_json::Value>(&stdout) {
             for r in json["results"].as_array().into_iter().flatten() {
                 let carrier = r["carrier"].as_str().unwrap_or("?");
@@ -461,9 +372,7 @@ fn every_sample_practice_is_rated_by_some_carrier() {
                         format!(
                             "{} {}",
                             r["quote"]["status"].as_str().unwrap_or("?"),
-                            total
-                                .as_str()
-                                .map_or_else(|| total.to_string(), str::to_string)
+                            total.as_str().map_or_else(|| total.to_string(), str::to_string)
                         )
                     }
                     Some(o) => o.to_string(),

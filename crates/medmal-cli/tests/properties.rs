@@ -53,37 +53,18 @@ struct ProviderKnobs {
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
-    let provider = (
-        0usize..64,
-        0usize..16,
-        8u32..70,
-        0u32..30,
-        0u32..9,
-        any::<bool>(),
-        0u32..4,
-        0u32..90,
-    )
-        .prop_map(
-            |(
-                kind,
-                county,
-                hours,
-                years_since_training,
-                retro_years_back,
-                board,
-                claims,
-                locum_days,
-            )| ProviderKnobs {
-                kind,
-                county,
-                hours,
-                years_since_training,
-                retro_years_back,
-                board,
-                claims,
-                locum_days,
-            },
-        );
+    let provider = (0usize..64, 0usize..16, 8u32..70, 0u32..30, 0u32..9, any::<bool>(), 0u32..4, 0u32..90).prop_map(
+        |(kind, county, hours, years_since_training, retro_years_back, board, claims, locum_days)| ProviderKnobs {
+            kind,
+            county,
+            hours,
+            years_since_training,
+            retro_years_back,
+            board,
+            claims,
+            locum_days,
+        },
+    );
     (
         0usize..64,
         prop::collection::vec(provider, 1..6),
@@ -92,16 +73,14 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         prop::option::of(any::<bool>()),
         prop::option::of(0usize..8),
     )
-        .prop_map(
-            |(manual, providers, limits, occurrence, entity, deductible)| Knobs {
-                manual,
-                providers,
-                limits,
-                occurrence,
-                entity,
-                deductible,
-            },
-        )
+        .prop_map(|(manual, providers, limits, occurrence, entity, deductible)| Knobs {
+            manual,
+            providers,
+            limits,
+            occurrence,
+            entity,
+            deductible,
+        })
 }
 
 fn date(s: &str) -> Date {
@@ -112,16 +91,11 @@ fn date(s: &str) -> Date {
 fn roles(m: &Manual) -> Vec<Role> {
     let mut out = Vec::new();
     for s in &m.specialties {
-        for (level, class) in [
-            (SurgeryLevel::None, &s.none),
-            (SurgeryLevel::Minor, &s.minor),
-            (SurgeryLevel::Major, &s.major),
-        ] {
+        for (level, class) in
+            [(SurgeryLevel::None, &s.none), (SurgeryLevel::Minor, &s.minor), (SurgeryLevel::Major, &s.major)]
+        {
             if class.is_some() || s.any.is_some() {
-                out.push(Role::Physician {
-                    specialty: s.code.clone(),
-                    surgery: level,
-                });
+                out.push(Role::Physician { specialty: s.code.clone(), surgery: level });
             }
         }
     }
@@ -131,10 +105,7 @@ fn roles(m: &Manual) -> Vec<Role> {
             MidLevelMethod::Flat { shared, .. } => shared.is_some(),
             MidLevelMethod::OwnClass { .. } => true,
         };
-        out.push(Role::MidLevel {
-            kind: ml.role.clone(),
-            shared_limits: shared,
-        });
+        out.push(Role::MidLevel { kind: ml.role.clone(), shared_limits: shared });
     }
     out
 }
@@ -147,19 +118,13 @@ fn build(k: &Knobs) -> (&'static Manual, Practice) {
     if m.territories.default.is_some() {
         counties.push("Nowhere In Particular".into());
     }
-    let effective = m
-        .meta
-        .effective_new
-        .checked_add(jiff::Span::new().days(40))
-        .unwrap();
+    let effective = m.meta.effective_new.checked_add(jiff::Span::new().days(40)).unwrap();
     let providers = k
         .providers
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let retro = effective
-                .checked_sub(jiff::Span::new().years(i64::from(p.retro_years_back)))
-                .unwrap();
+            let retro = effective.checked_sub(jiff::Span::new().years(i64::from(p.retro_years_back))).unwrap();
             Provider {
                 name: format!("Provider {i}"),
                 role: roles[p.kind % roles.len()].clone(),
@@ -197,9 +162,7 @@ fn build(k: &Knobs) -> (&'static Manual, Practice) {
             }
         })
         .collect();
-    let form = if k.occurrence && m.form.occurrence_factor.is_some()
-        || m.form.claims_made_steps.is_none()
-    {
+    let form = if k.occurrence && m.form.occurrence_factor.is_some() || m.form.claims_made_steps.is_none() {
         PolicyForm::Occurrence
     } else {
         PolicyForm::ClaimsMade
@@ -212,14 +175,8 @@ fn build(k: &Knobs) -> (&'static Manual, Practice) {
     let practice = Practice {
         name: "Generated".into(),
         state: m.meta.state.clone(),
-        entity: k.entity.map(|_| EntityInfo {
-            name: "Generated PC".into(),
-            insure: true,
-        }),
-        locations: vec![Location {
-            name: "Office".into(),
-            county: counties[0].clone(),
-        }],
+        entity: k.entity.map(|_| EntityInfo { name: "Generated PC".into(), insure: true }),
+        locations: vec![Location { name: "Office".into(), county: counties[0].clone() }],
         services: Vec::new(),
         telehealth_states: Vec::new(),
         providers,
@@ -228,11 +185,9 @@ fn build(k: &Knobs) -> (&'static Manual, Practice) {
             transaction: Transaction::New,
             form,
             limits: m.limits[k.limits % m.limits.len()].limits,
-            deductible: k.deductible.and_then(|i| {
-                m.deductibles
-                    .get(i % m.deductibles.len().max(1))
-                    .map(|d| d.deductible)
-            }),
+            deductible: k
+                .deductible
+                .and_then(|i| m.deductibles.get(i % m.deductibles.len().max(1)).map(|d| d.deductible)),
             entity_limits,
             tail_length: None,
         },

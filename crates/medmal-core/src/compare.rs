@@ -84,6 +84,8 @@ pub struct CarrierOffer {
     pub quote: Option<Quote>,
     /// Cost over the years, one per scenario.
     pub projections: Vec<Projection>,
+    /// Coverage features side by side: (feature, this carrier's answer).
+    pub features: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,17 +149,16 @@ pub fn fit(manual: &Manual, practice: &Practice) -> (Practice, Vec<String>) {
         cov.limits = near;
     }
     let writes_cm = manual.form.claims_made_steps.is_some();
-    let writes_occ =
-        manual.meta.base_form == PolicyForm::Occurrence || manual.form.occurrence_factor.is_some();
+    let writes_occ = manual.meta.base_form == PolicyForm::Occurrence || manual.form.occurrence_factor.is_some();
     match cov.form {
         PolicyForm::ClaimsMade if !writes_cm && writes_occ => {
-            subs.push(format!(
-                "{name} does not write claims-made; rated on occurrence"
-            ));
+            subs.push(format!("{name} does not write claims-made; rated on occurrence"));
             cov.form = PolicyForm::Occurrence;
         }
         PolicyForm::Occurrence if !writes_occ && writes_cm => {
-            subs.push(format!("{name} does not write occurrence; rated claims-made (a tail will be needed on leaving)"));
+            subs.push(format!(
+                "{name} does not write occurrence; rated claims-made (a tail will be needed on leaving)"
+            ));
             cov.form = PolicyForm::ClaimsMade;
         }
         _ => {}
@@ -173,15 +174,8 @@ pub fn fit(manual: &Manual, practice: &Practice) -> (Practice, Vec<String>) {
             .filter(|o| o.kind == ded.kind && o.basis == ded.basis && o.amount <= ded.amount)
             .max_by_key(|o| o.amount);
         match near {
-            Some(n) => subs.push(format!(
-                "deductible {} not offered by {name}; rated with {}",
-                ded.label(),
-                n.label()
-            )),
-            None => subs.push(format!(
-                "deductible {} not offered by {name}; rated without a deductible",
-                ded.label()
-            )),
+            Some(n) => subs.push(format!("deductible {} not offered by {name}; rated with {}", ded.label(), n.label())),
+            None => subs.push(format!("deductible {} not offered by {name}; rated without a deductible", ded.label())),
         }
         cov.deductible = near;
     }
@@ -208,41 +202,26 @@ pub fn fit(manual: &Manual, practice: &Practice) -> (Practice, Vec<String>) {
     if let (Some(len), Some(tail)) = (&cov.tail_length, &manual.tail)
         && !tail.lengths.contains(len)
     {
-        subs.push(format!(
-            "tail length {len} not offered by {name}; quoted {}",
-            tail.default_length
-        ));
+        subs.push(format!("tail length {len} not offered by {name}; quoted {}", tail.default_length));
         cov.tail_length = Some(tail.default_length.clone());
     }
     for prov in &mut p.providers {
-        let Role::MidLevel {
-            kind,
-            shared_limits,
-        } = &mut prov.role
-        else {
+        let Role::MidLevel { kind, shared_limits } = &mut prov.role else {
             continue;
         };
         let Some(rule) = manual.midlevel(kind) else {
             continue;
         };
         let (shared, separate) = match &rule.method {
-            MidLevelMethod::PercentOfClass {
-                shared, separate, ..
-            } => (shared.is_some(), separate.is_some()),
+            MidLevelMethod::PercentOfClass { shared, separate, .. } => (shared.is_some(), separate.is_some()),
             MidLevelMethod::Flat { shared, separate } => (shared.is_some(), separate.is_some()),
             MidLevelMethod::OwnClass { .. } => (true, true),
         };
         if *shared_limits && !shared && separate {
-            subs.push(format!(
-                "{}: {name} rates {kind}s only with separate limits",
-                prov.name
-            ));
+            subs.push(format!("{}: {name} rates {kind}s only with separate limits", prov.name));
             *shared_limits = false;
         } else if !*shared_limits && !separate && shared {
-            subs.push(format!(
-                "{}: {name} rates {kind}s only with shared limits",
-                prov.name
-            ));
+            subs.push(format!("{}: {name} rates {kind}s only with shared limits", prov.name));
             *shared_limits = true;
         }
     }
@@ -256,12 +235,7 @@ fn nearest_limits(manual: &Manual, want: Limits) -> Option<Limits> {
         .iter()
         .filter(|l| l.per_claim >= want.per_claim && l.aggregate >= want.aggregate)
         .min()
-        .or_else(|| {
-            offered
-                .iter()
-                .filter(|l| l.per_claim <= want.per_claim)
-                .max()
-        })
+        .or_else(|| offered.iter().filter(|l| l.per_claim <= want.per_claim).max())
         .or_else(|| offered.iter().min())
         .copied()
 }
@@ -272,32 +246,24 @@ pub fn compare(manuals: &[&Manual], practice: &Practice, opts: &CompareOptions) 
     let mut by_carrier: BTreeMap<&str, Vec<&Manual>> = BTreeMap::new();
     for m in manuals {
         if m.meta.state.eq_ignore_ascii_case(&asked.state) {
-            by_carrier
-                .entry(m.meta.carrier.as_str())
-                .or_default()
-                .push(m);
+            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
         }
     }
     let cov = &asked.coverage;
     let mut offers = Vec::new();
     for (carrier, versions) in by_carrier {
-        let carrier_name = versions
-            .first()
-            .map(|m| m.meta.carrier_name.clone())
-            .unwrap_or_default();
+        let carrier_name = versions.first().map(|m| m.meta.carrier_name.clone()).unwrap_or_default();
         let Some(manual) = select_version(&versions, cov.effective, cov.transaction) else {
             offers.push(CarrierOffer {
                 carrier: carrier.to_string(),
                 carrier_name,
                 manual: None,
                 label: OfferLabel::Declined,
-                reasons: vec![format!(
-                    "no {carrier} manual is in force on {}",
-                    cov.effective
-                )],
+                reasons: vec![format!("no {carrier} manual is in force on {}", cov.effective)],
                 substitutions: Vec::new(),
                 quote: None,
                 projections: Vec::new(),
+                features: Vec::new(),
             });
             continue;
         };
@@ -329,55 +295,35 @@ fn offer(manual: &Manual, asked: &Practice, opts: &CompareOptions) -> CarrierOff
         substitutions,
         quote: None,
         projections: Vec::new(),
+        features: feature_grid(manual),
     };
     match rate(manual, &fitted) {
-        Err(errors) => CarrierOffer {
-            reasons: errors
-                .iter()
-                .map(|e: &RateError| format!("cannot rate: {e}"))
-                .collect(),
-            ..base
-        },
+        Err(errors) => {
+            CarrierOffer { reasons: errors.iter().map(|e: &RateError| format!("cannot rate: {e}")).collect(), ..base }
+        }
         Ok(q) => {
             let (label, mut reasons) = match q.status {
                 QuoteStatus::Declined => (OfferLabel::Declined, q.reasons.clone()),
                 QuoteStatus::Referred => (OfferLabel::Referred, q.reasons.clone()),
                 QuoteStatus::Quoted
-                    if base.substitutions.is_empty()
-                        && q.assumptions.is_empty()
-                        && q.not_covered.is_empty() =>
+                    if base.substitutions.is_empty() && q.assumptions.is_empty() && q.not_covered.is_empty() =>
                 {
                     (OfferLabel::Bindable, Vec::new())
                 }
                 QuoteStatus::Quoted => (OfferLabel::Indication, Vec::new()),
             };
             if label == OfferLabel::Indication {
-                reasons.extend(
-                    base.substitutions
-                        .iter()
-                        .map(|s| format!("not as asked: {s}")),
-                );
+                reasons.extend(base.substitutions.iter().map(|s| format!("not as asked: {s}")));
                 reasons.extend(q.assumptions.iter().map(|a| format!("assumed: {a}")));
                 reasons.extend(q.not_covered.iter().map(|n| format!("not covered: {n}")));
             }
             let mut scenarios = vec![Scenario::Stay];
             scenarios.extend(opts.scenarios.iter().cloned());
-            if fitted.coverage.form == PolicyForm::ClaimsMade
-                && !scenarios.contains(&Scenario::Occurrence)
-            {
+            if fitted.coverage.form == PolicyForm::ClaimsMade && !scenarios.contains(&Scenario::Occurrence) {
                 scenarios.push(Scenario::Occurrence);
             }
-            let projections = scenarios
-                .iter()
-                .map(|s| project(manual, &fitted, opts.years, opts.trend, s))
-                .collect();
-            CarrierOffer {
-                label,
-                reasons,
-                quote: Some(q),
-                projections,
-                ..base
-            }
+            let projections = scenarios.iter().map(|s| project(manual, &fitted, opts.years, opts.trend, s)).collect();
+            CarrierOffer { label, reasons, quote: Some(q), projections, ..base }
         }
     }
 }
@@ -400,27 +346,107 @@ fn cheapest(offers: &[CarrierOffer]) -> Vec<Cheapest> {
                 .iter()
                 .filter(|o| o.label != OfferLabel::Declined)
                 .filter_map(|o| {
-                    o.projections
-                        .iter()
-                        .find(|p| p.scenario == scenario && p.error.is_none())
-                        .map(|p| (o, p))
+                    o.projections.iter().find(|p| p.scenario == scenario && p.error.is_none()).map(|p| (o, p))
                 })
                 .collect();
-            let first = priced
-                .iter()
-                .min_by_key(|(_, p)| p.first_year())
-                .map(|(o, _)| o.carrier.clone());
-            let over = priced
-                .iter()
-                .min_by_key(|(_, p)| p.total)
-                .map(|(o, _)| o.carrier.clone());
+            let first = priced.iter().min_by_key(|(_, p)| p.first_year()).map(|(o, _)| o.carrier.clone());
+            let over = priced.iter().min_by_key(|(_, p)| p.total).map(|(o, _)| o.carrier.clone());
             let differs = first.is_some() && first != over;
-            Cheapest {
-                scenario,
-                first_year: first,
-                over_period: over,
-                differs,
-            }
+            Cheapest { scenario, first_year: first, over_period: over, differs }
         })
         .collect()
+}
+
+/// The names of the feature grid's rows, in display order.
+pub const FEATURE_ROWS: [&str; 16] = [
+    "market",
+    "state guaranty fund",
+    "financial strength",
+    "consent to settle",
+    "defense costs",
+    "licensing board defense",
+    "deposition representation",
+    "cyber / medical records",
+    "telehealth states",
+    "entity coverage",
+    "independent contractors",
+    "general liability",
+    "locum tenens",
+    "free tail",
+    "tail options",
+    "risk management services",
+];
+
+/// A carrier's coverage features, in words, one per [`FEATURE_ROWS`] entry. Facts the manual
+/// does not state read "not stated" rather than a guess.
+pub fn feature_grid(m: &Manual) -> Vec<(String, String)> {
+    use crate::manual::{ConsentToSettle, DefenseCosts, EntityCharge};
+    let money = |x: Option<Decimal>| {
+        x.map_or_else(|| "not covered".to_string(), |v| format!("${}", crate::manual::short_amount(v)))
+    };
+    let unknown = || "not stated".to_string();
+    let f = m.features.as_ref();
+    let charge = |c: &Option<EntityCharge>| match c {
+        Some(EntityCharge::Percent(p)) if p.is_zero() => Some("free".to_string()),
+        Some(EntityCharge::Percent(p)) => Some(format!("{}% of premium", (*p * Decimal::ONE_HUNDRED).normalize())),
+        Some(EntityCharge::Flat(a)) => Some(format!("${} flat", a.normalize())),
+        None => None,
+    };
+    let entity = match (charge(&m.entity.shared), charge(&m.entity.separate)) {
+        (None, None) => "not offered".to_string(),
+        (Some(s), None) => format!("shared limits ({s}); no separate limits"),
+        (None, Some(x)) => format!("separate limits only ({x})"),
+        (Some(s), Some(x)) => format!("shared ({s}) or separate ({x})"),
+    };
+    let rows: Vec<String> = vec![
+        m.carrier.as_ref().map_or_else(unknown, |c| c.market.name().replace('_', " ")),
+        m.carrier.as_ref().map_or_else(unknown, |c| if c.market.guaranty_fund() { "yes".into() } else { "no".into() }),
+        m.carrier.as_ref().map_or_else(unknown, |c| c.financial_strength.clone()),
+        f.map_or_else(unknown, |f| {
+            match f.consent_to_settle {
+                ConsentToSettle::Full => "full consent",
+                ConsentToSettle::Hammer => "hammer clause",
+                ConsentToSettle::None => "no consent needed",
+            }
+            .to_string()
+        }),
+        f.map_or_else(unknown, |f| {
+            match f.defense {
+                DefenseCosts::OutsideLimits => "outside limits",
+                DefenseCosts::InsideLimits => "inside limits (erode limits)",
+            }
+            .to_string()
+        }),
+        f.map_or_else(unknown, |f| money(f.licensing_board_defense)),
+        f.map_or_else(unknown, |f| money(f.deposition_representation)),
+        f.map_or_else(unknown, |f| money(f.cyber)),
+        f.map_or_else(unknown, |f| {
+            if f.telehealth_states.iter().any(|s| s == "*") {
+                "all states".into()
+            } else if f.telehealth_states.is_empty() {
+                format!("{} only", m.meta.state)
+            } else {
+                f.telehealth_states.join(", ")
+            }
+        }),
+        entity,
+        f.map_or_else(unknown, |f| if f.contractors_covered { "can be scheduled".into() } else { "excluded".into() }),
+        f.map_or_else(unknown, |f| if f.general_liability { "included".into() } else { "not included".into() }),
+        m.locum.as_ref().map_or_else(
+            || "no locum rule".to_string(),
+            |l| format!("{} days free, then ${}/day", l.free_days, l.per_day.normalize()),
+        ),
+        m.tail.as_ref().and_then(|t| t.free.as_ref()).map_or_else(
+            || "none".to_string(),
+            |fr| {
+                let age = fr.min_age.map_or(String::new(), |a| format!(", retirement at {a}+"));
+                format!("{} after {} years{age}", fr.events.join("/"), fr.min_years_insured)
+            },
+        ),
+        m.tail.as_ref().map_or_else(|| "none (occurrence)".to_string(), |t| t.lengths.join(", ")),
+        f.map_or_else(unknown, |f| {
+            if f.risk_management_services.is_empty() { "none".into() } else { f.risk_management_services.join(", ") }
+        }),
+    ];
+    FEATURE_ROWS.iter().map(|r| r.to_string()).zip(rows).collect()
 }

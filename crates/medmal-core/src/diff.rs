@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::manual::{
-    Combine, Condition, Credibility, EntityCharge, Manual, MidLevelMethod, ModifierRule,
-    PolicyStep, ProviderStep, TailBasis,
+    Combine, Condition, Credibility, EntityCharge, Manual, MidLevelMethod, ModifierRule, PolicyStep, ProviderStep,
+    TailBasis,
 };
 use crate::money::{div_round_half_up, fmt_money};
 
@@ -64,54 +64,25 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
     let mut e = Entries::new();
     let meta = &m.meta;
     text(&mut e, "manual", "carrier_name", meta.carrier_name.clone());
-    text(
-        &mut e,
-        "manual",
-        "effective_new",
-        meta.effective_new.to_string(),
-    );
-    text(
-        &mut e,
-        "manual",
-        "effective_renewal",
-        meta.effective_renewal.to_string(),
-    );
-    text(
-        &mut e,
-        "manual",
-        "expires",
-        meta.expires.map_or("none".into(), |d| d.to_string()),
-    );
+    text(&mut e, "manual", "effective_new", meta.effective_new.to_string());
+    text(&mut e, "manual", "effective_renewal", meta.effective_renewal.to_string());
+    text(&mut e, "manual", "expires", meta.expires.map_or("none".into(), |d| d.to_string()));
     text(&mut e, "manual", "base_limits", meta.base_limits.label());
     text(&mut e, "manual", "base_form", meta.base_form.name());
     for c in &m.classes {
         text(&mut e, "classes", c.id.clone(), c.name.clone());
     }
     for s in &m.specialties {
-        for (level, c) in [
-            ("any", &s.any),
-            ("none", &s.none),
-            ("minor", &s.minor),
-            ("major", &s.major),
-        ] {
+        for (level, c) in [("any", &s.any), ("none", &s.none), ("minor", &s.minor), ("major", &s.major)] {
             if let Some(c) = c {
-                text(
-                    &mut e,
-                    "specialties",
-                    format!("{} {level}", s.code),
-                    c.clone(),
-                );
+                text(&mut e, "specialties", format!("{} {level}", s.code), c.clone());
             }
         }
     }
     for ml in &m.midlevels {
         let k = |x: &str| format!("{} {x}", ml.role);
         match &ml.method {
-            MidLevelMethod::PercentOfClass {
-                class,
-                shared,
-                separate,
-            } => {
+            MidLevelMethod::PercentOfClass { class, shared, separate } => {
                 text(&mut e, "midlevels", k("class"), class.clone());
                 if let Some(s) = shared {
                     num(&mut e, "midlevels", k("shared percent"), *s);
@@ -120,9 +91,7 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
                     num(&mut e, "midlevels", k("separate percent"), *s);
                 }
             }
-            MidLevelMethod::OwnClass { class } => {
-                text(&mut e, "midlevels", k("own class"), class.clone())
-            }
+            MidLevelMethod::OwnClass { class } => text(&mut e, "midlevels", k("own class"), class.clone()),
             MidLevelMethod::Flat { shared, separate } => {
                 if let Some(s) = shared {
                     num(&mut e, "midlevels", k("shared flat"), *s);
@@ -136,15 +105,7 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
     for (county, t) in &m.territories.counties {
         text(&mut e, "territories.counties", county.clone(), t.clone());
     }
-    text(
-        &mut e,
-        "territories",
-        "default",
-        m.territories
-            .default
-            .clone()
-            .unwrap_or_else(|| "none".into()),
-    );
+    text(&mut e, "territories", "default", m.territories.default.clone().unwrap_or_else(|| "none".into()));
     for ((c, t), r) in &m.base_rates {
         num(&mut e, "base_rates", format!("class {c} territory {t}"), *r);
     }
@@ -191,27 +152,12 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
         num(&mut e, "schedule", "max_credit", s.max_credit);
         num(&mut e, "schedule", "max_debit", s.max_debit);
         for i in &s.items {
-            num(
-                &mut e,
-                "schedule",
-                format!("{} max_credit", i.id),
-                i.max_credit,
-            );
-            num(
-                &mut e,
-                "schedule",
-                format!("{} max_debit", i.id),
-                i.max_debit,
-            );
+            num(&mut e, "schedule", format!("{} max_credit", i.id), i.max_credit);
+            num(&mut e, "schedule", format!("{} max_debit", i.id), i.max_debit);
         }
     }
     if let Some(x) = &m.experience {
-        num(
-            &mut e,
-            "experience",
-            "min_providers",
-            x.min_providers.into(),
-        );
+        num(&mut e, "experience", "min_providers", x.min_providers.into());
         num(&mut e, "experience", "period_years", x.period_years.into());
         num(&mut e, "experience", "per_claim_limit", x.per_claim_limit);
         match x.credibility {
@@ -253,22 +199,12 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
         );
         for r in &t.factors {
             for (len, f) in t.lengths.iter().zip(&r.factors) {
-                num(
-                    &mut e,
-                    "tail.factors",
-                    format!("year {} {len}", r.claims_made_year),
-                    *f,
-                );
+                num(&mut e, "tail.factors", format!("year {} {len}", r.claims_made_year), *f);
             }
         }
         if let Some(f) = &t.free {
             text(&mut e, "tail.free", "events", f.events.join(", "));
-            num(
-                &mut e,
-                "tail.free",
-                "min_years_insured",
-                f.min_years_insured.into(),
-            );
+            num(&mut e, "tail.free", "min_years_insured", f.min_years_insured.into());
             if let Some(a) = f.min_age {
                 num(&mut e, "tail.free", "min_age", a.into());
             }
@@ -297,12 +233,7 @@ fn modifier_entries(e: &mut Entries, t: &str, rule: &ModifierRule) {
     match rule {
         ModifierRule::PartTime { bands } => {
             for b in bands {
-                num(
-                    e,
-                    t,
-                    format!("≤ {} hours", b.max_hours.normalize()),
-                    b.adjustment,
-                );
+                num(e, t, format!("≤ {} hours", b.max_hours.normalize()), b.adjustment);
             }
         }
         ModifierRule::NewToPractice { by_year: rows }
@@ -312,10 +243,7 @@ fn modifier_entries(e: &mut Entries, t: &str, rule: &ModifierRule) {
                 num(e, t, format!("{y} years"), *a);
             }
         }
-        ModifierRule::Resident {
-            resident,
-            moonlighting,
-        } => {
+        ModifierRule::Resident { resident, moonlighting } => {
             num(e, t, "resident", *resident);
             num(e, t, "moonlighting", *moonlighting);
         }
@@ -324,46 +252,29 @@ fn modifier_entries(e: &mut Entries, t: &str, rule: &ModifierRule) {
         | ModifierRule::SocietyMember { adjustment } => {
             num(e, t, "adjustment", *adjustment);
         }
-        ModifierRule::LeaveOfAbsence {
-            adjustment,
-            max_months,
-        } => {
+        ModifierRule::LeaveOfAbsence { adjustment, max_months } => {
             num(e, t, "adjustment", *adjustment);
             num(e, t, "max_months", (*max_months).into());
         }
-        ModifierRule::ClaimsSurcharge {
-            lookback_years,
-            min_paid,
-            rows,
-        } => {
+        ModifierRule::ClaimsSurcharge { lookback_years, min_paid, rows } => {
             num(e, t, "lookback_years", (*lookback_years).into());
             num(e, t, "min_paid", *min_paid);
             for r in rows {
                 num(
                     e,
                     t,
-                    format!(
-                        "≥ {} claims, ≥ {} paid",
-                        r.claims_at_least,
-                        fmt_money(r.paid_at_least)
-                    ),
+                    format!("≥ {} claims, ≥ {} paid", r.claims_at_least, fmt_money(r.paid_at_least)),
                     r.adjustment,
                 );
             }
         }
-        ModifierRule::Disciplinary {
-            lookback_years,
-            actions,
-        } => {
+        ModifierRule::Disciplinary { lookback_years, actions } => {
             num(e, t, "lookback_years", (*lookback_years).into());
             for (a, v) in actions {
                 num(e, t, a.name(), *v);
             }
         }
-        ModifierRule::RiskManagement {
-            adjustment,
-            valid_months,
-        } => {
+        ModifierRule::RiskManagement { adjustment, valid_months } => {
             num(e, t, "adjustment", *adjustment);
             num(e, t, "valid_months", (*valid_months).into());
         }
@@ -372,22 +283,14 @@ fn modifier_entries(e: &mut Entries, t: &str, rule: &ModifierRule) {
 
 fn condition_text(c: &Condition) -> String {
     match c {
-        Condition::Claims {
-            at_least,
-            within_years,
-            ..
-        } => format!("claims ≥ {at_least} in {within_years} years"),
-        Condition::PaidTotal {
-            amount,
-            within_years,
-        } => format!("paid ≥ {} in {within_years} years", fmt_money(*amount)),
+        Condition::Claims { at_least, within_years, .. } => format!("claims ≥ {at_least} in {within_years} years"),
+        Condition::PaidTotal { amount, within_years } => {
+            format!("paid ≥ {} in {within_years} years", fmt_money(*amount))
+        }
         Condition::Service { any } => format!("service {}", any.join("/")),
         Condition::Class { any } => format!("class {}", any.join("/")),
         Condition::Specialty { any } => format!("specialty {}", any.join("/")),
-        Condition::Surgery { any } => format!(
-            "surgery {}",
-            any.iter().map(|s| s.name()).collect::<Vec<_>>().join("/")
-        ),
+        Condition::Surgery { any } => format!("surgery {}", any.iter().map(|s| s.name()).collect::<Vec<_>>().join("/")),
         Condition::Disciplinary { any, within_years } => {
             format!(
                 "disciplinary {} in {within_years} years",
@@ -431,8 +334,7 @@ pub fn diff(old: &Manual, new: &Manual) -> ManualDiff {
         }
         let percent = match (o, n) {
             (Some(Value::Number(x)), Some(Value::Number(y))) if !x.is_zero() => {
-                div_round_half_up((*y - *x) * Decimal::ONE_HUNDRED, *x, 2)
-                    .map(|p| format!("{:+}%", p.normalize()))
+                div_round_half_up((*y - *x) * Decimal::ONE_HUNDRED, *x, 2).map(|p| format!("{:+}%", p.normalize()))
             }
             _ => None,
         };
@@ -444,9 +346,5 @@ pub fn diff(old: &Manual, new: &Manual) -> ManualDiff {
             percent,
         });
     }
-    ManualDiff {
-        old: old.meta.id(),
-        new: new.meta.id(),
-        changes,
-    }
+    ManualDiff { old: old.meta.id(), new: new.meta.id(), changes }
 }

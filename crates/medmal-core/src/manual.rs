@@ -121,18 +121,11 @@ pub struct MidLevelRule {
 #[derive(Debug, Clone)]
 pub enum MidLevelMethod {
     /// A percent of a named physician class's base rate, then the usual steps.
-    PercentOfClass {
-        class: ClassId,
-        shared: Option<Decimal>,
-        separate: Option<Decimal>,
-    },
+    PercentOfClass { class: ClassId, shared: Option<Decimal>, separate: Option<Decimal> },
     /// Rated in its own class like a physician.
     OwnClass { class: ClassId },
     /// A flat annual charge, no further steps.
-    Flat {
-        shared: Option<Money>,
-        separate: Option<Money>,
-    },
+    Flat { shared: Option<Money>, separate: Option<Money> },
 }
 
 #[derive(Debug, Clone)]
@@ -185,11 +178,7 @@ pub struct Limits {
 
 impl Limits {
     pub fn label(&self) -> String {
-        format!(
-            "{}/{}",
-            short_amount(self.per_claim),
-            short_amount(self.aggregate)
-        )
+        format!("{}/{}", short_amount(self.per_claim), short_amount(self.aggregate))
     }
 }
 
@@ -256,12 +245,7 @@ pub struct Deductible {
 
 impl Deductible {
     pub fn label(&self) -> String {
-        format!(
-            "{} {} {}",
-            self.amount.normalize(),
-            self.kind.name(),
-            self.basis.name()
-        )
+        format!("{} {} {}", self.amount.normalize(), self.kind.name(), self.basis.name())
     }
 }
 
@@ -634,9 +618,7 @@ impl Manual {
     }
 
     pub fn midlevel(&self, role: &str) -> Option<&MidLevelRule> {
-        self.midlevels
-            .iter()
-            .find(|m| m.role.eq_ignore_ascii_case(role))
+        self.midlevels.iter().find(|m| m.role.eq_ignore_ascii_case(role))
     }
 
     pub fn modifier(&self, id: &str) -> Option<&Modifier> {
@@ -657,18 +639,12 @@ impl Manual {
     }
 
     pub fn limits_factor(&self, limits: &Limits) -> Option<Factor> {
-        self.limits
-            .iter()
-            .find(|l| l.limits == *limits)
-            .map(|l| l.factor)
+        self.limits.iter().find(|l| l.limits == *limits).map(|l| l.factor)
     }
 
     /// The mature claims-made factor (the last step).
     pub fn mature_step(&self) -> Option<Factor> {
-        self.form
-            .claims_made_steps
-            .as_ref()
-            .and_then(|s| s.last().copied())
+        self.form.claims_made_steps.as_ref().and_then(|s| s.last().copied())
     }
 }
 

@@ -64,10 +64,7 @@ impl RoundingMode {
 }
 
 impl Rounding {
-    pub const CENTS: Rounding = Rounding {
-        unit: Decimal::from_parts(1, 0, 0, false, 2),
-        mode: RoundingMode::HalfUp,
-    };
+    pub const CENTS: Rounding = Rounding { unit: Decimal::from_parts(1, 0, 0, false, 2), mode: RoundingMode::HalfUp };
 
     /// Round `x` to a multiple of the unit. The unit is validated positive by the loader.
     pub fn apply(&self, x: Decimal) -> Decimal {
@@ -118,11 +115,7 @@ pub fn div_round_half_up(p: Decimal, q: Decimal, dp: u32) -> Option<Decimal> {
     }
     // Half-up on the magnitude: a tie of a negative quotient goes away from zero too.
     let twice = rem * Decimal::TWO;
-    let up = if n >= Decimal::ZERO {
-        twice >= q
-    } else {
-        twice > q
-    };
+    let up = if n >= Decimal::ZERO { twice >= q } else { twice > q };
     if up {
         n += Decimal::ONE;
     }
@@ -142,10 +135,7 @@ pub fn sqrt_ratio_round_half_up(num: Decimal, den: Decimal, dp: u32) -> Option<D
         return None;
     }
     // y = num·10^(2dp)/den; √(num/den) = √y / 10^dp; n = ⌊√⌊y⌋⌋ = ⌊√y⌋.
-    let scaled = num.checked_mul(Decimal::from_i128_with_scale(
-        10i128.checked_pow(2 * dp)?,
-        0,
-    ))?;
+    let scaled = num.checked_mul(Decimal::from_i128_with_scale(10i128.checked_pow(2 * dp)?, 0))?;
     let mut y_floor = scaled.checked_div(den)?.floor();
     while y_floor.checked_mul(den)? > scaled {
         y_floor -= Decimal::ONE;
@@ -157,8 +147,7 @@ pub fn sqrt_ratio_round_half_up(num: Decimal, den: Decimal, dp: u32) -> Option<D
     let n = isqrt(y_int);
     // Round up when (n + 1/2)² ≤ y, i.e. (2n+1)²·den ≤ 4·num·10^(2dp).
     let two_n1 = Decimal::from_i128_with_scale(i128::try_from(2 * n + 1).ok()?, 0);
-    let up =
-        two_n1.checked_mul(two_n1)?.checked_mul(den)? <= scaled.checked_mul(Decimal::from(4))?;
+    let up = two_n1.checked_mul(two_n1)?.checked_mul(den)? <= scaled.checked_mul(Decimal::from(4))?;
     let n = if up { n + 1 } else { n };
     Some(Decimal::from_i128_with_scale(i128::try_from(n).ok()?, dp))
 }
@@ -181,9 +170,7 @@ fn isqrt(v: u128) -> u128 {
 /// Sum that stops at the decimal maximum instead of panicking; used for the practice's own
 /// amounts (claims paid), which are bounded when read but summed in any number.
 pub fn saturating_sum(items: impl IntoIterator<Item = Decimal>) -> Decimal {
-    items.into_iter().fold(Decimal::ZERO, |s, x| {
-        s.checked_add(x).unwrap_or(Decimal::MAX)
-    })
+    items.into_iter().fold(Decimal::ZERO, |s, x| s.checked_add(x).unwrap_or(Decimal::MAX))
 }
 
 /// Show a money amount with at least two decimal places (`8500` → `8500.00`).
@@ -214,10 +201,7 @@ mod tests {
 
     #[test]
     fn half_up_rounds_fifty_cents_up() {
-        let r = Rounding {
-            unit: d("1"),
-            mode: RoundingMode::HalfUp,
-        };
+        let r = Rounding { unit: d("1"), mode: RoundingMode::HalfUp };
         assert_eq!(r.apply(d("4485.50")), d("4486"));
         assert_eq!(r.apply(d("4485.49")), d("4485"));
         let c = Rounding::CENTS;
@@ -227,21 +211,12 @@ mod tests {
 
     #[test]
     fn rounding_to_tens_and_modes() {
-        let r = Rounding {
-            unit: d("10"),
-            mode: RoundingMode::HalfEven,
-        };
+        let r = Rounding { unit: d("10"), mode: RoundingMode::HalfEven };
         assert_eq!(r.apply(d("25")), d("20"));
         assert_eq!(r.apply(d("35")), d("40"));
-        let down = Rounding {
-            unit: d("1"),
-            mode: RoundingMode::Down,
-        };
+        let down = Rounding { unit: d("1"), mode: RoundingMode::Down };
         assert_eq!(down.apply(d("9.99")), d("9"));
-        let up = Rounding {
-            unit: d("1"),
-            mode: RoundingMode::Up,
-        };
+        let up = Rounding { unit: d("1"), mode: RoundingMode::Up };
         assert_eq!(up.apply(d("9.01")), d("10"));
     }
 
@@ -265,14 +240,8 @@ mod tests {
         assert_eq!(sqrt_round_half_up(d("0.015625"), 2), Some(d("0.13")));
         assert_eq!(sqrt_round_half_up(d("-1"), 2), None);
         // √(160000/500000) = √0.32 = 0.565685… ; √(1/3) = 0.57735…
-        assert_eq!(
-            sqrt_ratio_round_half_up(d("160000"), d("500000"), 3),
-            Some(d("0.566"))
-        );
-        assert_eq!(
-            sqrt_ratio_round_half_up(d("1"), d("3"), 4),
-            Some(d("0.5774"))
-        );
+        assert_eq!(sqrt_ratio_round_half_up(d("160000"), d("500000"), 3), Some(d("0.566")));
+        assert_eq!(sqrt_ratio_round_half_up(d("1"), d("3"), 4), Some(d("0.5774")));
     }
 
     #[test]

@@ -83,7 +83,10 @@ pub enum Role {
     },
     /// Mid-level or allied provider type (`NP`, `PA`, `CRNA`, `CNM`, …) and whether it shares
     /// the supervising physicians' limits.
-    MidLevel { kind: String, shared_limits: bool },
+    MidLevel {
+        kind: String,
+        shared_limits: bool,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::manual::{Manual, PolicyForm};
 use crate::money::{Money, Rounding};
-use crate::practice::{Practice, TailPayer, Transaction};
+use crate::practice::{Practice, PriorCoverage, TailPayer, Transaction};
 use crate::rate::rate;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,14 +108,25 @@ pub fn advance(practice: &Practice, years: u32) -> Practice {
     if years == 0 {
         return p;
     }
+    let start = p.coverage.effective;
     let span = jiff::Span::new().years(i64::from(years));
-    p.coverage.effective = p
-        .coverage
-        .effective
-        .checked_add(span)
-        .unwrap_or(p.coverage.effective);
+    p.coverage.effective = p.coverage.effective.checked_add(span).unwrap_or(p.coverage.effective);
     p.coverage.transaction = Transaction::Renewal;
     for prov in &mut p.providers {
+        // Renewing keeps the retroactive date: a provider whose first claims-made year is
+        // this policy's first year is in year 1 + `years` then, not back in year 1.
+        let carried = prov
+            .prior_coverage
+            .as_ref()
+            .is_some_and(|c| c.form == PolicyForm::ClaimsMade && c.carry_prior_acts && c.retro_date.is_some());
+        if !carried {
+            prov.prior_coverage = Some(PriorCoverage {
+                form: PolicyForm::ClaimsMade,
+                carrier: None,
+                retro_date: Some(start),
+                carry_prior_acts: true,
+            });
+        }
         prov.years_since_training = prov.years_since_training.map(|y| y.saturating_add(years));
         prov.age = prov.age.map(|a| a.saturating_add(years));
         prov.years_insured_with_carrier = prov.years_insured_with_carrier.saturating_add(years);
@@ -134,28 +145,16 @@ fn trended(amount: Money, trend: Decimal, year_index: u32) -> Money {
 }
 
 /// Project one scenario over `years` policy years.
-pub fn project(
-    manual: &Manual,
-    practice: &Practice,
-    years: u32,
-    trend: Decimal,
-    scenario: &Scenario,
-) -> Projection {
+pub fn project(manual: &Manual, practice: &Practice, years: u32, trend: Decimal, scenario: &Scenario) -> Projection {
     let mut base = practice.clone();
     let mut notes = Vec::new();
     let departure = match scenario {
         Scenario::Leave { provider, year } | Scenario::Retire { provider, year } => {
             if !base.providers.iter().any(|p| &p.name == provider) {
-                return Projection::failed(
-                    scenario,
-                    format!("no provider named {provider} in the practice"),
-                );
+                return Projection::failed(scenario, format!("no provider named {provider} in the practice"));
             }
             if *year == 0 || *year > years {
-                return Projection::failed(
-                    scenario,
-                    format!("year {year} is outside the {years}-year period"),
-                );
+                return Projection::failed(scenario, format!("year {year} is outside the {years}-year period"));
             }
             Some((provider.clone(), *year))
         }
@@ -180,11 +179,7 @@ pub fn project(
         let q = match rate(manual, &p) {
             Ok(q) => q,
             Err(e) => {
-                let msg = e
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let msg = e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 return Projection::failed(scenario, format!("year {}: {msg}", y + 1));
             }
         };
@@ -193,17 +188,11 @@ pub fn project(
             effective: p.coverage.effective,
             rated: q.total,
             premium: trended(q.total, trend, y),
-            providers: q
-                .providers
-                .iter()
-                .map(|pp| (pp.name.clone(), pp.claims_made_year, pp.premium))
-                .collect(),
+            providers: q.providers.iter().map(|pp| (pp.name.clone(), pp.claims_made_year, pp.premium)).collect(),
         });
         // Tails due at the end of this year.
         let leaving_now: Vec<&str> = match (scenario, &departure) {
-            (Scenario::Stay, _) if y + 1 == years => {
-                q.providers.iter().map(|pp| pp.name.as_str()).collect()
-            }
+            (Scenario::Stay, _) if y + 1 == years => q.providers.iter().map(|pp| pp.name.as_str()).collect(),
             (_, Some((who, after))) if y + 1 == *after => vec![who.as_str()],
             _ => Vec::new(),
         };
@@ -215,14 +204,8 @@ pub fn project(
             let price = trended(tail.premium, trend, y);
             let prov = p.providers.iter().find(|x| x.name == name);
             let retiring = matches!(scenario, Scenario::Retire { .. });
-            let (premium, paid_by, note) = if retiring
-                && tail.free_on.iter().any(|e| e == "retirement")
-            {
-                (
-                    Decimal::ZERO,
-                    "free".to_string(),
-                    format!("free retirement tail (would cost {price})"),
-                )
+            let (premium, paid_by, note) = if retiring && tail.free_on.iter().any(|e| e == "retirement") {
+                (Decimal::ZERO, "free".to_string(), format!("free retirement tail (would cost {price})"))
             } else {
                 let payer = match (scenario, prov.and_then(|x| x.tail_paid_by)) {
                     (Scenario::Stay, _) => "practice",
@@ -236,39 +219,21 @@ pub fn project(
                     }
                 };
                 let why = if retiring {
-                    format!(
-                        "retirement tail not free: {}",
-                        tail.notes.first().cloned().unwrap_or_default()
-                    )
+                    format!("retirement tail not free: {}", tail.notes.first().cloned().unwrap_or_default())
                 } else {
-                    format!(
-                        "{} tail, claims-made year {}",
-                        tail.length, tail.claims_made_year
-                    )
+                    format!("{} tail, claims-made year {}", tail.length, tail.claims_made_year)
                 };
                 (price, payer.to_string(), why)
             };
-            tails.push(TailCost {
-                provider: name.to_string(),
-                after_year: y + 1,
-                premium,
-                paid_by,
-                note,
-            });
+            tails.push(TailCost { provider: name.to_string(), after_year: y + 1, premium, paid_by, note });
         }
     }
     if trend.is_zero() {
         notes.push("no rate trend assumed: future years at today's rates".into());
     }
     let premiums = out_years.iter().fold(Decimal::ZERO, |s, y| s + y.premium);
-    let practice_tails = tails
-        .iter()
-        .filter(|t| t.paid_by == "practice")
-        .fold(Decimal::ZERO, |s, t| s + t.premium);
-    let provider_tails = tails
-        .iter()
-        .filter(|t| t.paid_by == "provider")
-        .fold(Decimal::ZERO, |s, t| s + t.premium);
+    let practice_tails = tails.iter().filter(|t| t.paid_by == "practice").fold(Decimal::ZERO, |s, t| s + t.premium);
+    let provider_tails = tails.iter().filter(|t| t.paid_by == "provider").fold(Decimal::ZERO, |s, t| s + t.premium);
     Projection {
         scenario: scenario.label(),
         years: out_years,

@@ -18,10 +18,7 @@ pub struct TimelineProblem {
 pub fn check_timelines(metas: &[&ManualMeta]) -> Vec<TimelineProblem> {
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, m) in metas.iter().enumerate() {
-        groups
-            .entry((m.carrier.clone(), m.state.to_uppercase()))
-            .or_default()
-            .push(i);
+        groups.entry((m.carrier.clone(), m.state.to_uppercase())).or_default().push(i);
     }
     let mut out = Vec::new();
     for ((carrier, state), idx) in groups {
@@ -32,26 +29,16 @@ pub fn check_timelines(metas: &[&ManualMeta]) -> Vec<TimelineProblem> {
                     out.push(TimelineProblem {
                         index: j,
                         field: "version",
-                        message: format!(
-                            "version {} of {carrier} {state} is defined twice",
-                            metas[j].version
-                        ),
+                        message: format!("version {} of {carrier} {state} is defined twice", metas[j].version),
                     });
                 }
             }
         }
         for (field, start_of) in [
-            (
-                "effective_new",
-                (|m: &ManualMeta| m.effective_new) as fn(&ManualMeta) -> jiff::civil::Date,
-            ),
+            ("effective_new", (|m: &ManualMeta| m.effective_new) as fn(&ManualMeta) -> jiff::civil::Date),
             ("effective_renewal", |m: &ManualMeta| m.effective_renewal),
         ] {
-            let kind = if field == "effective_new" {
-                "new business"
-            } else {
-                "renewals"
-            };
+            let kind = if field == "effective_new" { "new business" } else { "renewals" };
             let mut order = idx.clone();
             order.sort_by_key(|&i| (start_of(metas[i]), metas[i].version.clone()));
             for pair in order.windows(2) {

@@ -161,12 +161,7 @@ pub struct WorksheetBuilder {
 
 impl WorksheetBuilder {
     pub fn new(step_rounding: Option<Rounding>) -> Self {
-        Self {
-            lines: Vec::new(),
-            running: Decimal::ZERO,
-            step_rounding,
-            overflow: false,
-        }
+        Self { lines: Vec::new(), running: Decimal::ZERO, step_rounding, overflow: false }
     }
 
     fn settle(&self, x: Money) -> Money {
@@ -204,24 +199,13 @@ impl WorksheetBuilder {
     }
 
     pub fn minimum(&mut self, step: &str, rule: &str, minimum: Money) {
-        let row = if self.running < minimum {
-            "minimum applies"
-        } else {
-            "above minimum"
-        };
+        let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
         self.running = self.running.max(minimum);
         self.push(step, rule, row.to_string(), Op::Minimum, minimum);
     }
 
     fn push(&mut self, step: &str, rule: &str, row: String, op: Op, value: Decimal) {
-        self.lines.push(Line {
-            step: step.to_string(),
-            rule: rule.to_string(),
-            row,
-            op,
-            value,
-            running: self.running,
-        });
+        self.lines.push(Line { step: step.to_string(), rule: rule.to_string(), row, op, value, running: self.running });
     }
 }
 
@@ -240,9 +224,7 @@ pub fn replay(lines: &[Line], step_rounding: Option<Rounding>) -> Result<Money, 
             // The tie rule is in the row text; the result must be a multiple of the unit
             // within one unit of the amount rounded.
             Op::Round => {
-                !l.value.is_zero()
-                    && (l.running - running).abs() < l.value
-                    && (l.running / l.value).fract().is_zero()
+                !l.value.is_zero() && (l.running - running).abs() < l.value && (l.running / l.value).fract().is_zero()
             }
             Op::Note => l.running == running,
         };

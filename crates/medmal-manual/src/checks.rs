@@ -45,43 +45,30 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     let mut seen = BTreeSet::new();
     for c in &m.classes {
         if !seen.insert(c.id.as_str()) {
-            d.at(
-                at(root, "classes", None),
-                format!("class `{}` is defined twice", c.id),
-            );
+            d.at(at(root, "classes", None), format!("class `{}` is defined twice", c.id));
         }
     }
     let mut seen = BTreeSet::new();
     for (i, s) in m.specialties.iter().enumerate() {
         if !seen.insert(s.code.as_str()) {
-            d.at(
-                at(root, "specialties", Some(i)),
-                format!("specialty {} is mapped twice", s.code),
-            );
+            d.at(at(root, "specialties", Some(i)), format!("specialty {} is mapped twice", s.code));
         }
         for c in [&s.any, &s.none, &s.minor, &s.major].into_iter().flatten() {
             if !known(c) {
                 d.at(
                     at(root, "specialties", Some(i)),
-                    format!(
-                        "specialty {} refers to class `{c}`, which is not defined in [[classes]]",
-                        s.code
-                    ),
+                    format!("specialty {} refers to class `{c}`, which is not defined in [[classes]]", s.code),
                 );
             }
         }
     }
     for (i, ml) in m.midlevels.iter().enumerate() {
-        if let MidLevelMethod::PercentOfClass { class, .. } | MidLevelMethod::OwnClass { class } =
-            &ml.method
+        if let MidLevelMethod::PercentOfClass { class, .. } | MidLevelMethod::OwnClass { class } = &ml.method
             && !known(class)
         {
             d.at(
                 at(root, "midlevels", Some(i)),
-                format!(
-                    "mid-level {} refers to class `{class}`, which is not defined",
-                    ml.role
-                ),
+                format!("mid-level {} refers to class `{class}`, which is not defined", ml.role),
             );
         }
     }
@@ -98,10 +85,7 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
         if !has_row {
             d.at(
                 at_path(rates, &[c.id.as_str()]),
-                format!(
-                    "class `{}` has no base rates: expected a rate in every territory",
-                    c.id
-                ),
+                format!("class `{}` has no base rates: expected a rate in every territory", c.id),
             );
             continue;
         }
@@ -116,16 +100,10 @@ pub(crate) fn check(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     }
     for (c, t) in m.base_rates.keys() {
         if !known(c) {
-            d.at(
-                rates,
-                format!("base rate for class `{c}`, which is not defined in [[classes]]"),
-            );
+            d.at(rates, format!("base rate for class `{c}`, which is not defined in [[classes]]"));
         }
         if !terr_ids.contains(t.as_str()) {
-            d.at(
-                rates,
-                format!("base rate for territory `{t}`, which is not in [territories.names]"),
-            );
+            d.at(rates, format!("base rate for territory `{t}`, which is not in [territories.names]"));
         }
     }
 
@@ -138,40 +116,22 @@ fn limits(m: &Manual, root: &Node, d: &mut Diags<'_>) {
     let node = at(root, "limits", None);
     match m.limits_factor(&m.meta.base_limits) {
         Some(f) if f == Decimal::ONE => {}
-        Some(f) => d.at(
-            node,
-            format!(
-                "base limits {} must have factor 1.00, found {f}",
-                m.meta.base_limits.label()
-            ),
-        ),
-        None => d.at(
-            node,
-            format!(
-                "base limits {} are not among the [[limits]] options",
-                m.meta.base_limits.label()
-            ),
-        ),
+        Some(f) => d.at(node, format!("base limits {} must have factor 1.00, found {f}", m.meta.base_limits.label())),
+        None => d.at(node, format!("base limits {} are not among the [[limits]] options", m.meta.base_limits.label())),
     }
     for (i, a) in m.limits.iter().enumerate() {
         for (j, b) in m.limits.iter().enumerate().skip(i + 1) {
             if a.limits == b.limits {
-                d.at(
-                    at(root, "limits", Some(j)),
-                    format!("limits {} are listed twice", a.limits.label()),
-                );
+                d.at(at(root, "limits", Some(j)), format!("limits {} are listed twice", a.limits.label()));
             }
-            let (lo, hi, hi_index) = if a.limits.per_claim <= b.limits.per_claim
-                && a.limits.aggregate <= b.limits.aggregate
-            {
-                (a, b, j)
-            } else if b.limits.per_claim <= a.limits.per_claim
-                && b.limits.aggregate <= a.limits.aggregate
-            {
-                (b, a, i)
-            } else {
-                continue;
-            };
+            let (lo, hi, hi_index) =
+                if a.limits.per_claim <= b.limits.per_claim && a.limits.aggregate <= b.limits.aggregate {
+                    (a, b, j)
+                } else if b.limits.per_claim <= a.limits.per_claim && b.limits.aggregate <= a.limits.aggregate {
+                    (b, a, i)
+                } else {
+                    continue;
+                };
             if hi.factor < lo.factor {
                 d.at(
                     at(root, "limits", Some(hi_index)),
@@ -201,33 +161,20 @@ fn form(m: &Manual, root: &Node, d: &mut Diags<'_>) {
                     ),
                 );
             }
-            if m.meta.base_form == PolicyForm::Occurrence
-                && m.form.claims_made_mature_factor.is_none()
-            {
+            if m.meta.base_form == PolicyForm::Occurrence && m.form.claims_made_mature_factor.is_none() {
                 d.at(cm, "base form is occurrence: give `mature_factor`, mature claims-made relative to occurrence");
             }
         }
         (None, PolicyForm::ClaimsMade) => {
-            d.at(
-                root,
-                "base form is claims_made but there is no [claims_made] table with `steps`",
-            );
+            d.at(root, "base form is claims_made but there is no [claims_made] table with `steps`");
         }
         (None, PolicyForm::Occurrence) => {}
     }
     if m.meta.base_form == PolicyForm::ClaimsMade && m.form.claims_made_mature_factor.is_some() {
-        d.at(
-            cm,
-            "`mature_factor` is only for manuals whose base form is occurrence",
-        );
+        d.at(cm, "`mature_factor` is only for manuals whose base form is occurrence");
     }
-    if m.meta.base_form == PolicyForm::Occurrence
-        && m.form.occurrence_factor.is_some_and(|f| f != Decimal::ONE)
-    {
-        d.at(
-            at(root, "occurrence", None),
-            "base form is occurrence: the occurrence factor must be 1.00 or absent",
-        );
+    if m.meta.base_form == PolicyForm::Occurrence && m.form.occurrence_factor.is_some_and(|f| f != Decimal::ONE) {
+        d.at(at(root, "occurrence", None), "base form is occurrence: the occurrence factor must be 1.00 or absent");
     }
 }
 
@@ -240,18 +187,12 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
     for (name, want) in [("base_rate", 1), ("policy_form", 1), ("limits", 1)] {
         let n = steps.iter().filter(|s| s.name() == name).count();
         if n != want {
-            d.at(
-                rating,
-                format!("provider step `{name}` appears {n} times; expected exactly once"),
-            );
+            d.at(rating, format!("provider step `{name}` appears {n} times; expected exactly once"));
         }
     }
     for name in ["deductible", "schedule", "experience", "locum"] {
         if steps.iter().filter(|s| s.name() == name).count() > 1 {
-            d.at(
-                rating,
-                format!("provider step `{name}` appears more than once"),
-            );
+            d.at(rating, format!("provider step `{name}` appears more than once"));
         }
     }
     let mut used_groups = BTreeSet::new();
@@ -259,34 +200,24 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         match s {
             ProviderStep::Modifiers { group } => {
                 if m.group(group).is_none() {
-                    d.at(
-                        rating,
-                        format!("step modifiers:{group} names a group not in [[modifier_groups]]"),
-                    );
+                    d.at(rating, format!("step modifiers:{group} names a group not in [[modifier_groups]]"));
                 }
                 if !used_groups.insert(group.as_str()) {
                     d.at(rating, format!("modifier group `{group}` is applied twice"));
                 }
             }
-            ProviderStep::Schedule if m.schedule.is_none() => d.at(
-                rating,
-                "step `schedule` but the manual has no [schedule] plan",
-            ),
-            ProviderStep::Experience if m.experience.is_none() => d.at(
-                rating,
-                "step `experience` but the manual has no [experience] plan",
-            ),
-            ProviderStep::Locum if m.locum.is_none() => {
-                d.at(rating, "step `locum` but the manual has no [locum] rule")
+            ProviderStep::Schedule if m.schedule.is_none() => {
+                d.at(rating, "step `schedule` but the manual has no [schedule] plan")
             }
+            ProviderStep::Experience if m.experience.is_none() => {
+                d.at(rating, "step `experience` but the manual has no [experience] plan")
+            }
+            ProviderStep::Locum if m.locum.is_none() => d.at(rating, "step `locum` but the manual has no [locum] rule"),
             _ => {}
         }
     }
     if !m.deductibles.is_empty() && !steps.iter().any(|s| matches!(s, ProviderStep::Deductible)) {
-        d.at(
-            rating,
-            "the manual offers deductibles but no provider step applies `deductible`",
-        );
+        d.at(rating, "the manual offers deductibles but no provider step applies `deductible`");
     }
     for (present, step, what) in [
         (m.schedule.is_some(), "schedule", "[schedule]"),
@@ -294,33 +225,24 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         (m.locum.is_some(), "locum", "[locum]"),
     ] {
         if present && !steps.iter().any(|s| s.name() == step) {
-            d.at(
-                rating,
-                format!("{what} is defined but no provider step `{step}` applies it"),
-            );
+            d.at(rating, format!("{what} is defined but no provider step `{step}` applies it"));
         }
     }
     let mut grouped = BTreeSet::new();
     for (gi, g) in m.modifier_groups.iter().enumerate() {
         let groups = at(root, "modifier_groups", Some(gi));
         if !used_groups.contains(g.id.as_str()) {
-            d.at(groups, format!("modifier group `{}` is not applied by any provider step (add \"modifiers:{}\")", g.id, g.id));
+            d.at(
+                groups,
+                format!("modifier group `{}` is not applied by any provider step (add \"modifiers:{}\")", g.id, g.id),
+            );
         }
         for id in &g.modifiers {
             if m.modifier(id).is_none() {
-                d.at(
-                    groups,
-                    format!(
-                        "group `{}` lists modifier `{id}`, which is not in [modifiers]",
-                        g.id
-                    ),
-                );
+                d.at(groups, format!("group `{}` lists modifier `{id}`, which is not in [modifiers]", g.id));
             }
             if !grouped.insert(id.as_str()) {
-                d.at(
-                    groups,
-                    format!("modifier `{id}` is in more than one group and would apply twice"),
-                );
+                d.at(groups, format!("modifier `{id}` is in more than one group and would apply twice"));
             }
         }
     }
@@ -328,40 +250,35 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         if !grouped.contains(md.id.as_str()) {
             d.at(
                 at_path(root, &["modifiers", md.id.as_str()]),
-                format!(
-                    "modifier `{}` is in no modifier group, so it never applies",
-                    md.id
-                ),
+                format!("modifier `{}` is in no modifier group, so it never applies", md.id),
             );
         }
     }
     let has_entity_charge = m.entity.shared.is_some() || m.entity.separate.is_some();
-    let entity_steps = m
-        .policy_steps
-        .iter()
-        .filter(|s| matches!(s, PolicyStep::Entity))
-        .count();
+    let entity_steps = m.policy_steps.iter().filter(|s| matches!(s, PolicyStep::Entity)).count();
     if has_entity_charge && entity_steps != 1 {
-        d.at(rating, format!("[entity] charges are defined; the policy steps must apply `entity` once (found {entity_steps})"));
+        d.at(
+            rating,
+            format!("[entity] charges are defined; the policy steps must apply `entity` once (found {entity_steps})"),
+        );
     }
     for s in &m.surcharges {
-        let n = m
-            .policy_steps
-            .iter()
-            .filter(|p| matches!(p, PolicyStep::Surcharge { id } if *id == s.id))
-            .count();
+        let n = m.policy_steps.iter().filter(|p| matches!(p, PolicyStep::Surcharge { id } if *id == s.id)).count();
         if n != 1 {
-            d.at(rating, format!("surcharge `{}` must be applied once by a policy step \"surcharge:{}\" (found {n})", s.id, s.id));
+            d.at(
+                rating,
+                format!(
+                    "surcharge `{}` must be applied once by a policy step \"surcharge:{}\" (found {n})",
+                    s.id, s.id
+                ),
+            );
         }
     }
     for p in &m.policy_steps {
         if let PolicyStep::Surcharge { id } = p
             && !m.surcharges.iter().any(|s| &s.id == id)
         {
-            d.at(
-                rating,
-                format!("policy step surcharge:{id} names no [[surcharges]] entry"),
-            );
+            d.at(rating, format!("policy step surcharge:{id} names no [[surcharges]] entry"));
         }
     }
     if let Some(x) = &m.experience {
@@ -373,10 +290,7 @@ fn rules_reachable(m: &Manual, root: &Node, d: &mut Diags<'_>, known: &dyn Fn(&s
         }
         for c in x.expected_per_year.keys() {
             if !known(c) {
-                d.at(
-                    node,
-                    format!("expected losses for class `{c}`, which is not defined"),
-                );
+                d.at(node, format!("expected losses for class `{c}`, which is not defined"));
             }
         }
     }

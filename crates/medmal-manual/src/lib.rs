@@ -57,15 +57,9 @@ pub fn parse_manual(
 pub fn load_manual(path: &Path) -> Result<LoadedManual, Vec<Diagnostic>> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic {
-            file: name.clone(),
-            location: Location::File,
-            message: format!("cannot read manual: {e}"),
-        }]
+        vec![Diagnostic { file: name.clone(), location: Location::File, message: format!("cannot read manual: {e}") }]
     })?;
-    let dir = path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let source = SourceFile::new(name.clone(), text);
     let read_table = |rel: &str| -> Result<SourceFile, String> {
         let p = dir.join(rel);
@@ -74,12 +68,7 @@ pub fn load_manual(path: &Path) -> Result<LoadedManual, Vec<Diagnostic>> {
             .map_err(|e| format!("cannot read table file {}: {e}", p.display()))
     };
     let (manual, meta_positions) = parse_manual(&source, &read_table)?;
-    Ok(LoadedManual {
-        manual,
-        file: name,
-        dir,
-        meta_positions,
-    })
+    Ok(LoadedManual { manual, file: name, dir, meta_positions })
 }
 
 /// Every `manual.toml` under `root` (or `root` itself when it is a file), sorted.
@@ -121,7 +110,8 @@ pub fn load_all(root: &Path) -> (Vec<LoadedManual>, Vec<Diagnostic>) {
         diags.push(Diagnostic {
             file: root.display().to_string(),
             location: Location::File,
-            message: "no manual.toml found: expected <carrier>/<state>/<version>/manual.toml below this directory".into(),
+            message: "no manual.toml found: expected <carrier>/<state>/<version>/manual.toml below this directory"
+                .into(),
         });
     }
     for p in paths {
@@ -139,28 +129,19 @@ pub fn timeline_diagnostics(manuals: &[LoadedManual]) -> Vec<Diagnostic> {
     let metas: Vec<&ManualMeta> = manuals.iter().map(|m| &m.manual.meta).collect();
     check_timelines(&metas)
         .into_iter()
-        .map(
-            |TimelineProblem {
-                 index,
-                 field,
-                 message,
-             }| {
-                let m = &manuals[index];
-                let pos = match field {
-                    "effective_new" => m.meta_positions.effective_new,
-                    "effective_renewal" => m.meta_positions.effective_renewal,
-                    "expires" => m.meta_positions.expires.or(m.meta_positions.manual),
-                    _ => m.meta_positions.manual,
-                };
-                Diagnostic {
-                    file: m.file.clone(),
-                    location: pos.map_or(Location::File, |(line, col)| Location::Position {
-                        line,
-                        col,
-                    }),
-                    message,
-                }
-            },
-        )
+        .map(|TimelineProblem { index, field, message }| {
+            let m = &manuals[index];
+            let pos = match field {
+                "effective_new" => m.meta_positions.effective_new,
+                "effective_renewal" => m.meta_positions.effective_renewal,
+                "expires" => m.meta_positions.expires.or(m.meta_positions.manual),
+                _ => m.meta_positions.manual,
+            };
+            Diagnostic {
+                file: m.file.clone(),
+                location: pos.map_or(Location::File, |(line, col)| Location::Position { line, col }),
+                message,
+            }
+        })
         .collect()
 }

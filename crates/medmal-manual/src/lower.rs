@@ -6,13 +6,10 @@ use std::collections::BTreeMap;
 
 use medmal_core::Manual;
 use medmal_core::manual::{
-    Limits, ManualMeta, MidLevelMethod, MidLevelRule, PolicyForm, RatingClass, SpecialtyMapping,
-    Territories, Territory,
+    Limits, ManualMeta, MidLevelMethod, MidLevelRule, PolicyForm, RatingClass, SpecialtyMapping, Territories, Territory,
 };
 use medmal_core::money::{Money, Rounding, RoundingMode};
-use medmal_text::{
-    Diagnostic, Diags, Node, NodeKind, SourceFile, TableReader, as_decimal, as_str, parse_decimal,
-};
+use medmal_text::{Diagnostic, Diags, Node, NodeKind, SourceFile, TableReader, as_decimal, as_str, parse_decimal};
 use rust_decimal::Decimal;
 
 use crate::MetaPositions;
@@ -31,10 +28,7 @@ pub fn parse_limits(text: &str) -> Option<Limits> {
         let v = parse_decimal(num.trim())?.checked_mul(mult)?;
         (v > Decimal::ZERO).then_some(v)
     };
-    let limits = Limits {
-        per_claim: amount(a)?,
-        aggregate: amount(b)?,
-    };
+    let limits = Limits { per_claim: amount(a)?, aggregate: amount(b)? };
     (limits.aggregate >= limits.per_claim).then_some(limits)
 }
 
@@ -58,42 +52,31 @@ pub(crate) fn limits_at(node: &Node, d: &mut Diags<'_>) -> Option<Limits> {
                 d.at(node, "expected 0 < per_claim ≤ aggregate");
                 return None;
             }
-            Some(Limits {
-                per_claim,
-                aggregate,
-            })
+            Some(Limits { per_claim, aggregate })
         }
     }
 }
 
 pub(crate) fn rounding_at(node: &Node, d: &mut Diags<'_>) -> Option<Rounding> {
     let mut t = TableReader::new(node, d, "a rounding rule");
-    let unit = t
-        .require(d, "unit", "the rounding unit, e.g. \"1\" or \"0.01\"")
-        .and_then(|n| {
-            let u = as_decimal(n, d)?;
-            if u <= Decimal::ZERO {
-                d.at(n, "rounding unit must be positive, e.g. 1 or 0.01");
-                return None;
-            }
-            Some(u)
-        });
+    let unit = t.require(d, "unit", "the rounding unit, e.g. \"1\" or \"0.01\"").and_then(|n| {
+        let u = as_decimal(n, d)?;
+        if u <= Decimal::ZERO {
+            d.at(n, "rounding unit must be positive, e.g. 1 or 0.01");
+            return None;
+        }
+        Some(u)
+    });
     let mode = t.get("mode").map_or(Some(RoundingMode::HalfUp), |n| {
         let s = as_str(n, d)?;
         let m = RoundingMode::parse(&s);
         if m.is_none() {
-            d.at(
-                n,
-                format!("unknown rounding mode `{s}`: expected half_up, half_even, down or up"),
-            );
+            d.at(n, format!("unknown rounding mode `{s}`: expected half_up, half_even, down or up"));
         }
         m
     });
     t.finish(d);
-    Some(Rounding {
-        unit: unit?,
-        mode: mode?,
-    })
+    Some(Rounding { unit: unit?, mode: mode? })
 }
 
 /// The largest amount or factor a manual may state. Keeping inputs far inside the decimal
@@ -104,10 +87,7 @@ pub(crate) const MAX_VALUE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, f
 pub(crate) fn positive(node: &Node, d: &mut Diags<'_>, what: &str) -> Option<Decimal> {
     let v = as_decimal(node, d)?;
     if v <= Decimal::ZERO || v > MAX_VALUE {
-        d.at(
-            node,
-            format!("{what} must be positive and at most 1,000,000,000, found {v}"),
-        );
+        d.at(node, format!("{what} must be positive and at most 1,000,000,000, found {v}"));
         return None;
     }
     Some(v)
@@ -117,10 +97,7 @@ pub(crate) fn positive(node: &Node, d: &mut Diags<'_>, what: &str) -> Option<Dec
 pub(crate) fn credit(node: &Node, d: &mut Diags<'_>, what: &str) -> Option<Decimal> {
     let v = as_decimal(node, d)?;
     if v < Decimal::ZERO || v >= Decimal::ONE {
-        d.at(
-            node,
-            format!("{what} must be a fraction from 0 to below 1 (0.05 = 5%), found {v}"),
-        );
+        d.at(node, format!("{what} must be a fraction from 0 to below 1 (0.05 = 5%), found {v}"));
         return None;
     }
     Some(v)
@@ -130,10 +107,7 @@ pub(crate) fn credit(node: &Node, d: &mut Diags<'_>, what: &str) -> Option<Decim
 pub(crate) fn adjustment(node: &Node, d: &mut Diags<'_>) -> Option<Decimal> {
     let v = as_decimal(node, d)?;
     if v <= -Decimal::ONE || v > Decimal::from(5) {
-        d.at(
-            node,
-            format!("adjustment must be above −1 (a 100% credit) and at most 5, found {v}"),
-        );
+        d.at(node, format!("adjustment must be above −1 (a 100% credit) and at most 5, found {v}"));
         return None;
     }
     Some(v)
@@ -143,10 +117,7 @@ pub(crate) fn adjustment(node: &Node, d: &mut Diags<'_>) -> Option<Decimal> {
 pub(crate) fn amount(node: &Node, d: &mut Diags<'_>, what: &str) -> Option<Money> {
     let v = as_decimal(node, d)?;
     if v < Decimal::ZERO || v > MAX_VALUE {
-        d.at(
-            node,
-            format!("{what} must be from 0 to 1,000,000,000, found {v}"),
-        );
+        d.at(node, format!("{what} must be from 0 to 1,000,000,000, found {v}"));
         return None;
     }
     Some(v)
@@ -161,55 +132,35 @@ pub(crate) fn lower(
     let mut extra: Vec<Diagnostic> = Vec::new();
     let mut top = TableReader::new(root, &mut d, "the manual");
 
-    let (meta, positions, mirror, step_rounding) = match top.require(
-        &mut d,
-        "manual",
-        "a [manual] table with carrier, state, version and dates",
-    ) {
-        Some(n) => meta(n, &mut d),
-        None => (None, MetaPositions::default(), false, None),
-    };
+    let (meta, positions, mirror, step_rounding) =
+        match top.require(&mut d, "manual", "a [manual] table with carrier, state, version and dates") {
+            Some(n) => meta(n, &mut d),
+            None => (None, MetaPositions::default(), false, None),
+        };
 
-    let classes = top
-        .array(&mut d, "classes")
-        .into_iter()
-        .filter_map(|n| class(n, &mut d))
-        .collect::<Vec<_>>();
+    let classes = top.array(&mut d, "classes").into_iter().filter_map(|n| class(n, &mut d)).collect::<Vec<_>>();
     if classes.is_empty() {
-        d.at(
-            root,
-            "the manual defines no rating classes: add [[classes]] entries",
-        );
+        d.at(root, "the manual defines no rating classes: add [[classes]] entries");
     }
-    let specialties = top
-        .array(&mut d, "specialties")
-        .into_iter()
-        .filter_map(|n| specialty(n, &mut d))
-        .collect::<Vec<_>>();
-    let midlevels = top
-        .array(&mut d, "midlevels")
-        .into_iter()
-        .filter_map(|n| midlevel(n, &mut d))
-        .collect::<Vec<_>>();
+    let specialties =
+        top.array(&mut d, "specialties").into_iter().filter_map(|n| specialty(n, &mut d)).collect::<Vec<_>>();
+    let midlevels = top.array(&mut d, "midlevels").into_iter().filter_map(|n| midlevel(n, &mut d)).collect::<Vec<_>>();
     let territories = match top.require(&mut d, "territories", "a [territories] table") {
         Some(n) => territories(n, &mut d, &mut extra, read_table),
         None => None,
     };
-    let base_rates = match top.require(
-        &mut d,
-        "base_rates",
-        "base rates: a CSV file name or a table of class → territory → rate",
-    ) {
-        Some(n) => base_rates(n, &mut d, &mut extra, read_table),
-        None => None,
-    };
+    let base_rates =
+        match top.require(&mut d, "base_rates", "base rates: a CSV file name or a table of class → territory → rate")
+        {
+            Some(n) => base_rates(n, &mut d, &mut extra, read_table),
+            None => None,
+        };
 
     let factors = steps::factors(&mut top, &mut d);
     top.get("sources");
     top.finish(&mut d);
 
-    let (Some(meta), Some(territories), Some(base_rates), Some(factors)) =
-        (meta, territories, base_rates, factors)
+    let (Some(meta), Some(territories), Some(base_rates), Some(factors)) = (meta, territories, base_rates, factors)
     else {
         let mut all = d.list;
         all.append(&mut extra);
@@ -259,36 +210,21 @@ type Meta = (Option<ManualMeta>, MetaPositions, bool, Option<Rounding>);
 
 fn meta(node: &Node, d: &mut Diags<'_>) -> Meta {
     let mut t = TableReader::new(node, d, "[manual]");
-    let pos = |n: Option<&Node>, d: &Diags<'_>| {
-        n.and_then(|n| n.span.as_ref())
-            .map(|s| d.source().line_col(s.start))
-    };
+    let pos = |n: Option<&Node>, d: &Diags<'_>| n.and_then(|n| n.span.as_ref()).map(|s| d.source().line_col(s.start));
     let carrier = t.req_str(d, "carrier", "a carrier id such as \"keystone-mutual\"");
     let carrier_name = t.req_str(d, "carrier_name", "the carrier's name");
-    let state = t
-        .req_str(d, "state", "a two-letter state code")
-        .map(|s| s.to_uppercase());
+    let state = t.req_str(d, "state", "a two-letter state code").map(|s| s.to_uppercase());
     let version = t.req_str(d, "version", "a version label such as \"2026.1\"");
-    let new_node = t.require(
-        d,
-        "effective_new",
-        "the first date new business is rated with this version",
-    );
+    let new_node = t.require(d, "effective_new", "the first date new business is rated with this version");
     let effective_new = new_node.and_then(|n| medmal_text::as_date(n, d));
     let renewal_node = t.get("effective_renewal");
     let effective_renewal = renewal_node.map_or(effective_new, |n| medmal_text::as_date(n, d));
     let expires_node = t.get("expires");
     let expires = expires_node.and_then(|n| medmal_text::as_date(n, d));
     let base_limits = t
-        .require(
-            d,
-            "base_limits",
-            "the limits base rates are quoted at, e.g. \"1M/3M\"",
-        )
+        .require(d, "base_limits", "the limits base rates are quoted at, e.g. \"1M/3M\"")
         .and_then(|n| limits_at(n, d));
-    let base_form = t
-        .require(d, "base_form", "claims_made or occurrence")
-        .and_then(|n| form_at(n, d));
+    let base_form = t.require(d, "base_form", "claims_made or occurrence").and_then(|n| form_at(n, d));
     let mirror = t.bool(d, "osteopathic_mirror").unwrap_or(true);
     let step_rounding = t.get("step_rounding").and_then(|n| rounding_at(n, d));
     t.get("notes");
@@ -327,10 +263,7 @@ pub(crate) fn form_at(node: &Node, d: &mut Diags<'_>) -> Option<PolicyForm> {
         "claims_made" => Some(PolicyForm::ClaimsMade),
         "occurrence" => Some(PolicyForm::Occurrence),
         _ => {
-            d.at(
-                node,
-                format!("unknown policy form `{s}`: expected claims_made or occurrence"),
-            );
+            d.at(node, format!("unknown policy form `{s}`: expected claims_made or occurrence"));
             None
         }
     }
@@ -351,10 +284,7 @@ fn specialty(node: &Node, d: &mut Diags<'_>) -> Option<SpecialtyMapping> {
     if let (Some(c), Some(n)) = (&code, code_node)
         && (c.len() != 5 || !c.chars().all(|ch| ch.is_ascii_digit()))
     {
-        d.at(
-            n,
-            format!("specialty code `{c}` is not a 5-digit ISO code such as \"80420\""),
-        );
+        d.at(n, format!("specialty code `{c}` is not a 5-digit ISO code such as \"80420\""));
     }
     let name = t.str(d, "name").unwrap_or_default();
     let any = t.str(d, "any");
@@ -365,40 +295,22 @@ fn specialty(node: &Node, d: &mut Diags<'_>) -> Option<SpecialtyMapping> {
         d.at(node, "a specialty needs a class: set `any`, or one of `none`, `minor`, `major` (surgery levels)");
     }
     t.finish(d);
-    Some(SpecialtyMapping {
-        code: code?,
-        name,
-        any,
-        none,
-        minor,
-        major,
-    })
+    Some(SpecialtyMapping { code: code?, name, any, none, minor, major })
 }
 
 fn midlevel(node: &Node, d: &mut Diags<'_>) -> Option<MidLevelRule> {
     let mut t = TableReader::new(node, d, "a mid-level rule");
-    let role = t
-        .req_str(d, "role", "the provider type, e.g. \"NP\"")
-        .map(|r| r.to_uppercase());
+    let role = t.req_str(d, "role", "the provider type, e.g. \"NP\"").map(|r| r.to_uppercase());
     let name = t.str(d, "name").unwrap_or_default();
     let method = t.req_str(d, "method", "percent_of_class, own_class or flat");
     let class = t.str(d, "class");
-    let shared = t
-        .get("shared")
-        .and_then(|n| as_decimal(n, d).map(|v| (v, n)));
-    let separate = t
-        .get("separate")
-        .and_then(|n| as_decimal(n, d).map(|v| (v, n)));
+    let shared = t.get("shared").and_then(|n| as_decimal(n, d).map(|v| (v, n)));
+    let separate = t.get("separate").and_then(|n| as_decimal(n, d).map(|v| (v, n)));
     let method = match method.as_deref() {
         Some("percent_of_class") => {
             for (v, n) in [shared, separate].iter().flatten() {
                 if *v <= Decimal::ZERO || *v > Decimal::from(3) {
-                    d.at(
-                        n,
-                        format!(
-                            "percent of class must be a fraction above 0 (0.25 = 25%), found {v}"
-                        ),
-                    );
+                    d.at(n, format!("percent of class must be a fraction above 0 (0.25 = 25%), found {v}"));
                 }
             }
             if class.is_none() {
@@ -422,10 +334,7 @@ fn midlevel(node: &Node, d: &mut Diags<'_>) -> Option<MidLevelRule> {
                     d.at(n, format!("flat charge must not be negative, found {v}"));
                 }
             }
-            Some(MidLevelMethod::Flat {
-                shared: shared.map(|s| s.0),
-                separate: separate.map(|s| s.0),
-            })
+            Some(MidLevelMethod::Flat { shared: shared.map(|s| s.0), separate: separate.map(|s| s.0) })
         }
         Some(other) => {
             d.at(node, format!("unknown mid-level method `{other}`: expected percent_of_class, own_class or flat"));
@@ -434,28 +343,14 @@ fn midlevel(node: &Node, d: &mut Diags<'_>) -> Option<MidLevelRule> {
         None => None,
     };
     if let Some(
-        MidLevelMethod::PercentOfClass {
-            shared: None,
-            separate: None,
-            ..
-        }
-        | MidLevelMethod::Flat {
-            shared: None,
-            separate: None,
-        },
+        MidLevelMethod::PercentOfClass { shared: None, separate: None, .. }
+        | MidLevelMethod::Flat { shared: None, separate: None },
     ) = method
     {
-        d.at(
-            node,
-            "give `shared` and/or `separate`: the charge with shared or separate limits",
-        );
+        d.at(node, "give `shared` and/or `separate`: the charge with shared or separate limits");
     }
     t.finish(d);
-    Some(MidLevelRule {
-        role: role?,
-        name,
-        method: method?,
-    })
+    Some(MidLevelRule { role: role?, name, method: method? })
 }
 
 fn territories(
@@ -471,19 +366,12 @@ fn territories(
         let mut nt = TableReader::new(names, d, "[territories.names]");
         for e in nt.rest() {
             let name = as_str(&e.value, d).unwrap_or_default();
-            list.push(Territory {
-                id: e.key.clone(),
-                name,
-            });
+            list.push(Territory { id: e.key.clone(), name });
         }
         nt.finish(d);
     }
     let mut counties = BTreeMap::new();
-    match t.require(
-        d,
-        "counties",
-        "a CSV file name (county,territory) or a table of county → territory",
-    ) {
+    match t.require(d, "counties", "a CSV file name (county,territory) or a table of county → territory") {
         Some(n) if matches!(n.kind, NodeKind::Str(_)) => {
             let file = as_str(n, d).unwrap_or_default();
             match read_table(&file) {
@@ -498,14 +386,8 @@ fn territories(
             let mut ct = TableReader::new(n, d, "[territories.counties]");
             for e in ct.rest() {
                 if let Some(terr) = as_str(&e.value, d) {
-                    if counties
-                        .keys()
-                        .any(|k: &String| k.eq_ignore_ascii_case(&e.key))
-                    {
-                        d.at(
-                            &Node::key_node(e),
-                            format!("county `{}` is listed twice", e.key),
-                        );
+                    if counties.keys().any(|k: &String| k.eq_ignore_ascii_case(&e.key)) {
+                        d.at(&Node::key_node(e), format!("county `{}` is listed twice", e.key));
                     }
                     counties.insert(e.key.clone(), terr);
                 }
@@ -522,17 +404,10 @@ fn territories(
     if let Some(def) = &default
         && !list.iter().any(|x| &x.id == def)
     {
-        d.at(
-            node,
-            format!("default territory `{def}` is not in [territories.names]"),
-        );
+        d.at(node, format!("default territory `{def}` is not in [territories.names]"));
     }
     t.finish(d);
-    Some(Territories {
-        list,
-        counties,
-        default,
-    })
+    Some(Territories { list, counties, default })
 }
 
 fn base_rates(

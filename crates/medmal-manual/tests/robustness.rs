@@ -12,8 +12,7 @@ fn root() -> std::path::PathBuf {
 }
 
 fn tiny() -> String {
-    std::fs::read_to_string(root().join("testdata/manuals/tiny-mutual/PA/2026-01/manual.toml"))
-        .unwrap()
+    std::fs::read_to_string(root().join("testdata/manuals/tiny-mutual/PA/2026-01/manual.toml")).unwrap()
 }
 
 /// Every manual.toml in the repo, with its table files.
@@ -64,10 +63,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), 0usize..80).prop_map(|(a, n)| Mutation::Duplicate(a, n)),
         (
             any::<usize>(),
-            prop::collection::vec(
-                prop::sample::select(b"[]{}=\",.-_0123456789e \n#abcxyz\xff".to_vec()),
-                1..8
-            )
+            prop::collection::vec(prop::sample::select(b"[]{}=\",.-_0123456789e \n#abcxyz\xff".to_vec()), 1..8)
         )
             .prop_map(|(a, b)| Mutation::Replace(a, b)),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines(a, b)),

@@ -9,36 +9,23 @@ use rust_decimal::Decimal;
 use crate::limits::parse_limits;
 use crate::read::{choice, req_choice, shorten, table, text};
 
-pub(crate) const FORMS: [(&str, PolicyForm); 2] = [
-    ("claims_made", PolicyForm::ClaimsMade),
-    ("occurrence", PolicyForm::Occurrence),
-];
+pub(crate) const FORMS: [(&str, PolicyForm); 2] =
+    [("claims_made", PolicyForm::ClaimsMade), ("occurrence", PolicyForm::Occurrence)];
 
-const TRANSACTIONS: [(&str, Transaction); 2] =
-    [("new", Transaction::New), ("renewal", Transaction::Renewal)];
+const TRANSACTIONS: [(&str, Transaction); 2] = [("new", Transaction::New), ("renewal", Transaction::Renewal)];
 
-const ENTITY_LIMITS: [(&str, EntityLimits); 2] = [
-    ("shared", EntityLimits::Shared),
-    ("separate", EntityLimits::Separate),
-];
+const ENTITY_LIMITS: [(&str, EntityLimits); 2] =
+    [("shared", EntityLimits::Shared), ("separate", EntityLimits::Separate)];
 
-const KINDS: [(&str, DeductibleKind); 2] = [
-    ("indemnity", DeductibleKind::Indemnity),
-    ("indemnity_expense", DeductibleKind::IndemnityAndExpense),
-];
+const KINDS: [(&str, DeductibleKind); 2] =
+    [("indemnity", DeductibleKind::Indemnity), ("indemnity_expense", DeductibleKind::IndemnityAndExpense)];
 
-const BASES: [(&str, DeductibleBasis); 2] = [
-    ("per_claim", DeductibleBasis::PerClaim),
-    ("aggregate", DeductibleBasis::Aggregate),
-];
+const BASES: [(&str, DeductibleBasis); 2] =
+    [("per_claim", DeductibleBasis::PerClaim), ("aggregate", DeductibleBasis::Aggregate)];
 
 /// The coverage request, and its effective date on its own (other sections check dates
 /// against it even when something else in `[coverage]` is wrong).
-pub(crate) fn read(
-    node: &Node,
-    d: &mut Diags<'_>,
-    entity_insured: bool,
-) -> (Option<CoverageRequest>, Option<Date>) {
+pub(crate) fn read(node: &Node, d: &mut Diags<'_>, entity_insured: bool) -> (Option<CoverageRequest>, Option<Date>) {
     let Some(mut r) = table(node, d, "`coverage`") else {
         return (None, None);
     };
@@ -46,21 +33,15 @@ pub(crate) fn read(
     let transaction = req_choice(&mut r, d, "transaction", &TRANSACTIONS);
     let form = req_choice(&mut r, d, "form", &FORMS);
     let limits = r
-        .require(
-            d,
-            "limits",
-            "limits such as \"1M/3M\" or { per_claim = 1000000, aggregate = 3000000 }",
-        )
+        .require(d, "limits", "limits such as \"1M/3M\" or { per_claim = 1000000, aggregate = 3000000 }")
         .and_then(|n| read_limits(n, d));
     let deductible = match r.get("deductible") {
         Some(n) => read_deductible(n, d).map(Some),
         None => Some(None),
     };
     let entity_limits = if entity_insured {
-        let expected =
-            "\"shared\" or \"separate\" because the entity is insured ([entity] insure = true)";
-        r.require(d, "entity_limits", expected)
-            .and_then(|n| choice(n, d, "entity_limits", &ENTITY_LIMITS))
+        let expected = "\"shared\" or \"separate\" because the entity is insured ([entity] insure = true)";
+        r.require(d, "entity_limits", expected).and_then(|n| choice(n, d, "entity_limits", &ENTITY_LIMITS))
     } else {
         match r.get("entity_limits") {
             Some(n) => choice(n, d, "entity_limits", &ENTITY_LIMITS),
@@ -68,13 +49,7 @@ pub(crate) fn read(
         }
     };
     let tail_length = match r.get("tail_length") {
-        Some(n) => text(
-            n,
-            d,
-            "tail_length",
-            "a tail length offered by the manual, such as \"unlimited\"",
-        )
-        .map(Some),
+        Some(n) => text(n, d, "tail_length", "a tail length offered by the manual, such as \"unlimited\"").map(Some),
         None => Some(None),
     };
     r.finish(d);
@@ -110,20 +85,21 @@ fn read_limits(node: &Node, d: &mut Diags<'_>) -> Option<Limits> {
         },
         NodeKind::Table(_) => {
             let mut r = TableReader::new(node, d, "`limits`");
-            let per_claim = r
-                .require(d, "per_claim", "the per-claim limit in dollars")
-                .and_then(|n| positive(n, d, "per_claim"));
-            let aggregate = r
-                .require(d, "aggregate", "the aggregate limit in dollars")
-                .and_then(|n| positive(n, d, "aggregate"));
+            let per_claim =
+                r.require(d, "per_claim", "the per-claim limit in dollars").and_then(|n| positive(n, d, "per_claim"));
+            let aggregate =
+                r.require(d, "aggregate", "the aggregate limit in dollars").and_then(|n| positive(n, d, "aggregate"));
             r.finish(d);
-            Limits {
-                per_claim: per_claim?,
-                aggregate: aggregate?,
-            }
+            Limits { per_claim: per_claim?, aggregate: aggregate? }
         }
         _ => {
-            d.at(node, format!("`limits` is {}: expected a string such as \"1M/3M\" or a table {{ per_claim, aggregate }}", node.type_name()));
+            d.at(
+                node,
+                format!(
+                    "`limits` is {}: expected a string such as \"1M/3M\" or a table {{ per_claim, aggregate }}",
+                    node.type_name()
+                ),
+            );
             return None;
         }
     };
@@ -144,10 +120,7 @@ fn read_limits(node: &Node, d: &mut Diags<'_>) -> Option<Limits> {
 fn positive(node: &Node, d: &mut Diags<'_>, key: &str) -> Option<Decimal> {
     let v = as_decimal(node, d)?;
     if v <= Decimal::ZERO {
-        d.at(
-            node,
-            format!("`{key}` is {v}: expected an amount greater than 0"),
-        );
+        d.at(node, format!("`{key}` is {v}: expected an amount greater than 0"));
         return None;
     }
     Some(v.normalize())
@@ -155,15 +128,10 @@ fn positive(node: &Node, d: &mut Diags<'_>, key: &str) -> Option<Decimal> {
 
 fn read_deductible(node: &Node, d: &mut Diags<'_>) -> Option<Deductible> {
     let mut r = table(node, d, "`deductible`")?;
-    let amount = r
-        .require(d, "amount", "the deductible in dollars, such as 5000")
-        .and_then(|n| positive(n, d, "amount"));
+    let amount =
+        r.require(d, "amount", "the deductible in dollars, such as 5000").and_then(|n| positive(n, d, "amount"));
     let kind = req_choice(&mut r, d, "type", &KINDS);
     let basis = req_choice(&mut r, d, "basis", &BASES);
     r.finish(d);
-    Some(Deductible {
-        amount: amount?,
-        kind: kind?,
-        basis: basis?,
-    })
+    Some(Deductible { amount: amount?, kind: kind?, basis: basis? })
 }

@@ -10,9 +10,7 @@ use crate::{coverage, provider, underwriting};
 /// Read a whole practice; `None` when anything was reported.
 pub(crate) fn read(root: &Node, d: &mut Diags<'_>) -> Option<Practice> {
     let mut r = table(root, d, "the practice file")?;
-    let head = r
-        .require(d, "practice", "a [practice] table with `name` and `state`")
-        .map(|n| read_head(n, d));
+    let head = r.require(d, "practice", "a [practice] table with `name` and `state`").map(|n| read_head(n, d));
     let entity = r.get("entity").map(|n| read_entity(n, d));
     let entity_insured = entity.as_ref().is_some_and(|(_, insured)| *insured);
     let locations = read_locations(&mut r, d);
@@ -50,21 +48,14 @@ type Head = (String, String, Vec<String>, Vec<String>);
 fn read_head(node: &Node, d: &mut Diags<'_>) -> Option<Head> {
     let mut r = table(node, d, "`practice`")?;
     let name = req_text(&mut r, d, "name", "the practice's name");
-    let state = r.require(
-        d,
-        "state",
-        "the two-letter state the coverage is written in, such as \"PA\"",
-    );
+    let state = r.require(d, "state", "the two-letter state the coverage is written in, such as \"PA\"");
     let state = state.and_then(|n| state_code(n, d, "state"));
     let mut ok = true;
     let mut services = Vec::new();
     for item in list(&mut r, d, "services") {
         match service(item, d) {
             Some(s) if services.contains(&s) => {
-                d.at(
-                    item,
-                    format!("service `{s}` is listed twice: expected each service once"),
-                );
+                d.at(item, format!("service `{s}` is listed twice: expected each service once"));
                 ok = false;
             }
             Some(s) => services.push(s),
@@ -75,10 +66,7 @@ fn read_head(node: &Node, d: &mut Diags<'_>) -> Option<Head> {
     for item in list(&mut r, d, "telehealth_states") {
         match state_code(item, d, "telehealth_states") {
             Some(s) if telehealth_states.contains(&s) => {
-                d.at(
-                    item,
-                    format!("state `{s}` is listed twice: expected each state once"),
-                );
+                d.at(item, format!("state `{s}` is listed twice: expected each state once"));
                 ok = false;
             }
             Some(s) => telehealth_states.push(s),
@@ -103,8 +91,7 @@ fn list<'n>(r: &mut TableReader<'n>, d: &mut Diags<'_>, key: &'static str) -> Ve
 
 /// A service line: lowercase letters, digits and `_` (`urgent_care`).
 fn service(node: &Node, d: &mut Diags<'_>) -> Option<String> {
-    let s =
-        text(node, d, "services", "a service name such as \"telehealth\"")?.to_ascii_lowercase();
+    let s = text(node, d, "services", "a service name such as \"telehealth\"")?.to_ascii_lowercase();
     if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         Some(s)
     } else {
@@ -138,18 +125,11 @@ fn read_entity(node: &Node, d: &mut Diags<'_>) -> (Option<EntityInfo>, bool) {
 }
 
 fn read_locations(r: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Vec<Location>> {
-    let node = r.require(
-        d,
-        "locations",
-        "at least one [[locations]] table with `name` and `county`",
-    )?;
+    let node = r.require(d, "locations", "at least one [[locations]] table with `name` and `county`")?;
     let items = ArrayReader::new(node, d, "locations").items;
     if items.is_empty() {
         if matches!(node.kind, NodeKind::Array(_)) {
-            d.at(
-                node,
-                "`locations` is empty: expected at least one location with `name` and `county`",
-            );
+            d.at(node, "`locations` is empty: expected at least one location with `name` and `county`");
         }
         return None;
     }
@@ -160,18 +140,8 @@ fn read_locations(r: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Vec<Loca
             ok = false;
             continue;
         };
-        let name = req_text(
-            &mut lr,
-            d,
-            "name",
-            "the location's name, such as \"Main office\"",
-        );
-        let county = req_text(
-            &mut lr,
-            d,
-            "county",
-            "the county the location is in, such as \"Montgomery\"",
-        );
+        let name = req_text(&mut lr, d, "name", "the location's name, such as \"Main office\"");
+        let county = req_text(&mut lr, d, "county", "the county the location is in, such as \"Montgomery\"");
         lr.finish(d);
         match (name, county) {
             (Some(name), Some(county)) => out.push(Location { name, county }),

@@ -48,7 +48,9 @@ pub fn practice_from_node(source: &SourceFile, root: &Node) -> Result<Practice, 
             if list.is_empty() {
                 // Cannot happen (every failed read reports), but never return an empty error.
                 d = Diags::new(source);
-                d.file("the practice could not be read: expected a practice file as described in docs/practice-format.md");
+                d.file(
+                    "the practice could not be read: expected a practice file as described in docs/practice-format.md",
+                );
                 list = d.list;
             }
             // TOML diagnostics in file order; JSON ones (field paths) stay in reading order.
@@ -75,10 +77,7 @@ pub fn load_practice(path: &Path) -> Result<Practice, Vec<Diagnostic>> {
 }
 
 fn is_json(name: &str) -> bool {
-    name.len() >= 5
-        && name
-            .get(name.len() - 5..)
-            .is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
+    name.len() >= 5 && name.get(name.len() - 5..).is_some_and(|ext| ext.eq_ignore_ascii_case(".json"))
 }
 
 /// Remove `null` members of JSON objects, at any depth.

@@ -17,10 +17,7 @@ use rust_decimal::Decimal;
 /// so precisely).
 pub fn parse_limits(text: &str) -> Option<Limits> {
     let (per_claim, aggregate) = text.split_once('/')?;
-    Some(Limits {
-        per_claim: parse_amount(per_claim)?,
-        aggregate: parse_amount(aggregate)?,
-    })
+    Some(Limits { per_claim: parse_amount(per_claim)?, aggregate: parse_amount(aggregate)? })
 }
 
 /// A positive dollar amount with an optional `K`/`M` suffix: `500K`, `1.5M`, `$1,000,000`.
@@ -32,11 +29,7 @@ pub fn parse_amount(text: &str) -> Option<Money> {
         (i, 'm' | 'M') => (t.get(..i)?, Decimal::from(1_000_000)),
         _ => (t, Decimal::ONE),
     };
-    let cleaned: String = digits
-        .trim_end()
-        .chars()
-        .filter(|c| !matches!(c, ',' | '_'))
-        .collect();
+    let cleaned: String = digits.trim_end().chars().filter(|c| !matches!(c, ',' | '_')).collect();
     // Plain digits with at most one decimal point: no sign, no exponent, no spaces inside.
     let mut parts = cleaned.splitn(2, '.');
     let whole = parts.next().unwrap_or_default();
@@ -45,11 +38,7 @@ pub fn parse_amount(text: &str) -> Option<Money> {
     if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || (cleaned.ends_with('.')) {
         return None;
     }
-    let value = cleaned
-        .parse::<Decimal>()
-        .ok()?
-        .checked_mul(multiplier)?
-        .normalize();
+    let value = cleaned.parse::<Decimal>().ok()?.checked_mul(multiplier)?.normalize();
     (value > Decimal::ZERO).then_some(value)
 }
 

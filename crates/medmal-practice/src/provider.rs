@@ -5,39 +5,22 @@ use medmal_core::manual::{DisciplinaryAction, SurgeryLevel};
 use medmal_core::practice::{
     Claim, CountyShare, DisciplinaryEvent, PriorCoverage, Provider, ResidentStatus, Role, TailPayer,
 };
-use medmal_text::{
-    ArrayReader, Diags, Node, NodeKind, TableReader, as_bool, as_date, as_str, as_u32,
-};
+use medmal_text::{ArrayReader, Diags, Node, NodeKind, TableReader, as_bool, as_date, as_str, as_u32};
 use rust_decimal::Decimal;
 
 use crate::coverage::FORMS;
-use crate::read::{
-    choice, decimal_in, money, past_date, place, req_choice, req_text, shorten, table, text,
-    whole_in,
-};
+use crate::read::{choice, decimal_in, money, past_date, place, req_choice, req_text, shorten, table, text, whole_in};
 
-const SURGERY: [(&str, SurgeryLevel); 3] = [
-    ("none", SurgeryLevel::None),
-    ("minor", SurgeryLevel::Minor),
-    ("major", SurgeryLevel::Major),
-];
+const SURGERY: [(&str, SurgeryLevel); 3] =
+    [("none", SurgeryLevel::None), ("minor", SurgeryLevel::Minor), ("major", SurgeryLevel::Major)];
 
-const TAIL_PAYER: [(&str, TailPayer); 2] = [
-    ("practice", TailPayer::Practice),
-    ("provider", TailPayer::Provider),
-];
+const TAIL_PAYER: [(&str, TailPayer); 2] = [("practice", TailPayer::Practice), ("provider", TailPayer::Provider)];
 
-const RESIDENT: [(&str, ResidentStatus); 2] = [
-    ("resident", ResidentStatus::Resident),
-    ("moonlighting", ResidentStatus::Moonlighting),
-];
+const RESIDENT: [(&str, ResidentStatus); 2] =
+    [("resident", ResidentStatus::Resident), ("moonlighting", ResidentStatus::Moonlighting)];
 
 /// All providers: at least one, with distinct names.
-pub(crate) fn read_all(
-    r: &mut TableReader<'_>,
-    d: &mut Diags<'_>,
-    effective: Option<Date>,
-) -> Option<Vec<Provider>> {
+pub(crate) fn read_all(r: &mut TableReader<'_>, d: &mut Diags<'_>, effective: Option<Date>) -> Option<Vec<Provider>> {
     let node = r.require(d, "providers", "at least one [[providers]] table")?;
     let items = ArrayReader::new(node, d, "providers").items;
     if items.is_empty() {
@@ -80,7 +63,10 @@ fn distinct_names(items: &[Node], d: &mut Diags<'_>) -> bool {
             let first = place(d, first);
             d.at(
                 &entry.value,
-                format!("duplicate provider name `{}` (first at {first}): expected each provider's name once", shorten(name.trim())),
+                format!(
+                    "duplicate provider name `{}` (first at {first}): expected each provider's name once",
+                    shorten(name.trim())
+                ),
             );
             ok = false;
         } else {
@@ -99,45 +85,23 @@ fn read_one(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<P
         None => Some(Vec::new()),
     };
     let hours_per_week = opt(r.get("hours_per_week"), |n| {
-        decimal_in(
-            n,
-            d,
-            "hours_per_week",
-            (Decimal::ZERO, false),
-            Decimal::ONE_HUNDRED,
-        )
+        decimal_in(n, d, "hours_per_week", (Decimal::ZERO, false), Decimal::ONE_HUNDRED)
     });
-    let years_since_training = opt(r.get("years_since_training"), |n| {
-        whole_in(n, d, "years_since_training", 0, 70)
-    });
+    let years_since_training = opt(r.get("years_since_training"), |n| whole_in(n, d, "years_since_training", 0, 70));
     let board_certified = flag(r.get("board_certified"), d, false);
     let society_member = flag(r.get("society_member"), d, false);
     let risk_management_course = opt(r.get("risk_management_course"), |n| as_date(n, d));
-    let claims = r
-        .array(d, "claims")
-        .into_iter()
-        .map(|n| read_claim(n, d, effective))
-        .collect::<Vec<_>>();
-    let disciplinary = r
-        .array(d, "disciplinary")
-        .into_iter()
-        .map(|n| read_action(n, d, effective))
-        .collect::<Vec<_>>();
+    let claims = r.array(d, "claims").into_iter().map(|n| read_claim(n, d, effective)).collect::<Vec<_>>();
+    let disciplinary = r.array(d, "disciplinary").into_iter().map(|n| read_action(n, d, effective)).collect::<Vec<_>>();
     let prior_coverage = opt(r.get("prior_coverage"), |n| read_prior(n, d));
-    let locum_days = count(r.get("locum_days"), |n| {
-        whole_in(n, d, "locum_days", 0, 366)
-    });
+    let locum_days = count(r.get("locum_days"), |n| whole_in(n, d, "locum_days", 0, 366));
     let resident = opt(r.get("resident"), |n| choice(n, d, "resident", &RESIDENT));
     let teaching = flag(r.get("teaching"), d, false);
-    let leave_months = count(r.get("leave_months"), |n| {
-        whole_in(n, d, "leave_months", 0, 12)
-    });
+    let leave_months = count(r.get("leave_months"), |n| whole_in(n, d, "leave_months", 0, 12));
     let years_insured_with_carrier = count(r.get("years_insured_with_carrier"), |n| as_u32(n, d));
     let age = opt(r.get("age"), |n| whole_in(n, d, "age", 18, 110));
     let contractor = flag(r.get("contractor"), d, false);
-    let tail_paid_by = opt(r.get("tail_paid_by"), |n| {
-        choice(n, d, "tail_paid_by", &TAIL_PAYER)
-    });
+    let tail_paid_by = opt(r.get("tail_paid_by"), |n| choice(n, d, "tail_paid_by", &TAIL_PAYER));
     let scheduled = flag(r.get("scheduled"), d, true);
     r.finish(d);
     Some(Provider {
@@ -184,11 +148,7 @@ fn flag(node: Option<&Node>, d: &mut Diags<'_>, default: bool) -> Option<bool> {
 
 /// `role` with the keys that belong to one kind of role only.
 fn read_role(r: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Role> {
-    let role = r.require(
-        d,
-        "role",
-        "\"physician\" or a mid-level type such as \"NP\", \"PA\", \"CRNA\", \"CNM\"",
-    );
+    let role = r.require(d, "role", "\"physician\" or a mid-level type such as \"NP\", \"PA\", \"CRNA\", \"CNM\"");
     let specialty = r.get("specialty");
     let surgery = r.get("surgery");
     let shared_limits = r.get("shared_limits");
@@ -228,10 +188,7 @@ fn read_role(r: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Role> {
             if shared_limits.is_some() {
                 return None;
             }
-            Some(Role::Physician {
-                specialty: specialty?,
-                surgery: surgery?,
-            })
+            Some(Role::Physician { specialty: specialty?, surgery: surgery? })
         }
         Some(Some(kind)) => {
             for (node, key) in [(specialty, "specialty"), (surgery, "surgery")] {
@@ -246,10 +203,7 @@ fn read_role(r: &mut TableReader<'_>, d: &mut Diags<'_>) -> Option<Role> {
             if specialty.is_some() || surgery.is_some() {
                 return None;
             }
-            Some(Role::MidLevel {
-                kind,
-                shared_limits: shared?,
-            })
+            Some(Role::MidLevel { kind, shared_limits: shared? })
         }
     }
 }
@@ -264,13 +218,7 @@ fn role_kind(node: &Node, d: &mut Diags<'_>) -> Option<Option<String>> {
     if s.len() <= 16 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Some(Some(s.to_ascii_uppercase()));
     }
-    d.at(
-        node,
-        format!(
-            "`{}` is not a provider role: expected {expected}",
-            shorten(&s)
-        ),
-    );
+    d.at(node, format!("`{}` is not a provider role: expected {expected}", shorten(&s)));
     None
 }
 
@@ -280,9 +228,7 @@ fn specialty_code(node: &Node, d: &mut Diags<'_>) -> Option<String> {
         NodeKind::Str(s) | NodeKind::Number(s) => s.trim(),
         _ => return as_str(node, d),
     };
-    let ok = s.len() == 5
-        && s.chars().all(|c| c.is_ascii_digit())
-        && (s.starts_with("80") || s.starts_with("84"));
+    let ok = s.len() == 5 && s.chars().all(|c| c.is_ascii_digit()) && (s.starts_with("80") || s.starts_with("84"));
     if ok {
         Some(s.to_string())
     } else {
@@ -310,31 +256,13 @@ fn read_split(node: &Node, d: &mut Diags<'_>) -> Option<Vec<CountyShare>> {
         };
         let county = req_text(&mut r, d, "county", "the county, such as \"Bucks\"");
         let percent = r
-            .require(
-                d,
-                "percent",
-                "the percent of practice in the county, such as 60",
-            )
-            .and_then(|n| {
-                decimal_in(
-                    n,
-                    d,
-                    "percent",
-                    (Decimal::ZERO, false),
-                    Decimal::ONE_HUNDRED,
-                )
-            });
+            .require(d, "percent", "the percent of practice in the county, such as 60")
+            .and_then(|n| decimal_in(n, d, "percent", (Decimal::ZERO, false), Decimal::ONE_HUNDRED));
         r.finish(d);
         match (county, percent) {
             (Some(county), Some(percent)) => {
                 if out.iter().any(|s| s.county.eq_ignore_ascii_case(&county)) {
-                    d.at(
-                        item,
-                        format!(
-                            "county `{}` is listed twice: expected each county once",
-                            shorten(&county)
-                        ),
-                    );
+                    d.at(item, format!("county `{}` is listed twice: expected each county once", shorten(&county)));
                     ok = false;
                 }
                 out.push(CountyShare { county, percent });
@@ -347,18 +275,10 @@ fn read_split(node: &Node, d: &mut Diags<'_>) -> Option<Vec<CountyShare>> {
     }
     // Each share is at most 100, so the sum cannot overflow for any realistic list; checked
     // anyway so no input can panic.
-    let total = out
-        .iter()
-        .try_fold(Decimal::ZERO, |acc, s| acc.checked_add(s.percent));
+    let total = out.iter().try_fold(Decimal::ZERO, |acc, s| acc.checked_add(s.percent));
     if total != Some(Decimal::ONE_HUNDRED) {
-        let shown = total.map_or_else(
-            || "more than can be added".to_string(),
-            |t| t.normalize().to_string(),
-        );
-        d.at(
-            node,
-            format!("percent of practice sums to {shown}: expected the percents to add up to 100"),
-        );
+        let shown = total.map_or_else(|| "more than can be added".to_string(), |t| t.normalize().to_string());
+        d.at(node, format!("percent of practice sums to {shown}: expected the percents to add up to 100"));
         return None;
     }
     Some(out)
@@ -367,53 +287,27 @@ fn read_split(node: &Node, d: &mut Diags<'_>) -> Option<Vec<CountyShare>> {
 fn read_claim(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<Claim> {
     let mut r = table(node, d, "a claim ([[providers.claims]])")?;
     let reported = r
-        .require(
-            d,
-            "reported",
-            "the date the claim was reported (YYYY-MM-DD)",
-        )
+        .require(d, "reported", "the date the claim was reported (YYYY-MM-DD)")
         .and_then(|n| past_date(n, d, "reported", effective));
-    let paid = r
-        .require(d, "paid", "the amount paid in dollars (0 if none)")
-        .and_then(|n| money(n, d, "paid"));
+    let paid = r.require(d, "paid", "the amount paid in dollars (0 if none)").and_then(|n| money(n, d, "paid"));
     r.finish(d);
-    Some(Claim {
-        reported: reported?,
-        paid: paid?,
-    })
+    Some(Claim { reported: reported?, paid: paid? })
 }
 
-fn read_action(
-    node: &Node,
-    d: &mut Diags<'_>,
-    effective: Option<Date>,
-) -> Option<DisciplinaryEvent> {
-    let mut r = table(
-        node,
-        d,
-        "a disciplinary action ([[providers.disciplinary]])",
-    )?;
-    let actions: Vec<(&str, DisciplinaryAction)> = DisciplinaryAction::ALL
-        .iter()
-        .map(|a| (a.name(), *a))
-        .collect();
+fn read_action(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<DisciplinaryEvent> {
+    let mut r = table(node, d, "a disciplinary action ([[providers.disciplinary]])")?;
+    let actions: Vec<(&str, DisciplinaryAction)> = DisciplinaryAction::ALL.iter().map(|a| (a.name(), *a)).collect();
     let action = req_choice(&mut r, d, "action", &actions);
-    let date = r
-        .require(d, "date", "the date of the action (YYYY-MM-DD)")
-        .and_then(|n| past_date(n, d, "date", effective));
+    let date =
+        r.require(d, "date", "the date of the action (YYYY-MM-DD)").and_then(|n| past_date(n, d, "date", effective));
     r.finish(d);
-    Some(DisciplinaryEvent {
-        action: action?,
-        date: date?,
-    })
+    Some(DisciplinaryEvent { action: action?, date: date? })
 }
 
 fn read_prior(node: &Node, d: &mut Diags<'_>) -> Option<PriorCoverage> {
     let mut r = table(node, d, "`prior_coverage`")?;
     let form = req_choice(&mut r, d, "form", &FORMS);
-    let carrier = opt(r.get("carrier"), |n| {
-        text(n, d, "carrier", "the prior carrier's name")
-    });
+    let carrier = opt(r.get("carrier"), |n| text(n, d, "carrier", "the prior carrier's name"));
     let retro = r.get("retro_date");
     let retro_date = opt(retro, |n| as_date(n, d));
     let carry_prior_acts = flag(r.get("carry_prior_acts"), d, true);
@@ -422,10 +316,5 @@ fn read_prior(node: &Node, d: &mut Diags<'_>) -> Option<PriorCoverage> {
         d.at(n, "`retro_date` applies to claims-made prior coverage only: expected no `retro_date` when form = \"occurrence\"");
         return None;
     }
-    Some(PriorCoverage {
-        form: form?,
-        carrier: carrier?,
-        retro_date: retro_date?,
-        carry_prior_acts: carry_prior_acts?,
-    })
+    Some(PriorCoverage { form: form?, carrier: carrier?, retro_date: retro_date?, carry_prior_acts: carry_prior_acts? })
 }

@@ -6,45 +6,19 @@ use rust_decimal::Decimal;
 
 /// `"a", "b", "c"` for messages.
 pub(crate) fn quoted_list(options: &[&str]) -> String {
-    options
-        .iter()
-        .map(|o| format!("\"{o}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// One of a fixed set of names (matched ignoring ASCII case and surrounding spaces).
-pub(crate) fn choice<T: Copy>(
-    node: &Node,
-    d: &mut Diags<'_>,
-    key: &str,
-    options: &[(&str, T)],
-) -> Option<T> {
+pub(crate) fn choice<T: Copy>(node: &Node, d: &mut Diags<'_>, key: &str, options: &[(&str, T)]) -> Option<T> {
     let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
     let NodeKind::Str(s) = &node.kind else {
-        d.at(
-            node,
-            format!(
-                "`{key}` is {}: expected one of {}",
-                node.type_name(),
-                quoted_list(&names)
-            ),
-        );
+        d.at(node, format!("`{key}` is {}: expected one of {}", node.type_name(), quoted_list(&names)));
         return None;
     };
-    let found = options
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(s.trim()))
-        .map(|(_, v)| *v);
+    let found = options.iter().find(|(n, _)| n.eq_ignore_ascii_case(s.trim())).map(|(_, v)| *v);
     if found.is_none() {
-        d.at(
-            node,
-            format!(
-                "unknown {key} `{}`: expected one of {}",
-                shorten(s),
-                quoted_list(&names)
-            ),
-        );
+        d.at(node, format!("unknown {key} `{}`: expected one of {}", shorten(s), quoted_list(&names)));
     }
     found
 }
@@ -112,15 +86,8 @@ pub(crate) fn decimal_in(
     let (lo, inclusive) = low;
     let ok = (if inclusive { v >= lo } else { v > lo }) && v <= high;
     if !ok {
-        let lower = if inclusive {
-            format!("at least {lo}")
-        } else {
-            format!("more than {lo}")
-        };
-        d.at(
-            node,
-            format!("`{key}` is {v}: expected {lower} and at most {high}"),
-        );
+        let lower = if inclusive { format!("at least {lo}") } else { format!("more than {lo}") };
+        d.at(node, format!("`{key}` is {v}: expected {lower} and at most {high}"));
         return None;
     }
     Some(v)
@@ -130,45 +97,31 @@ pub(crate) fn decimal_in(
 pub(crate) fn money(node: &Node, d: &mut Diags<'_>, key: &str) -> Option<Decimal> {
     let v = as_decimal(node, d)?;
     if v < Decimal::ZERO {
-        d.at(
-            node,
-            format!("`{key}` is {v}: expected an amount of at least 0"),
-        );
+        d.at(node, format!("`{key}` is {v}: expected an amount of at least 0"));
         return None;
     }
     Some(v)
 }
 
 /// A whole number in `low..=high`.
-pub(crate) fn whole_in(
-    node: &Node,
-    d: &mut Diags<'_>,
-    key: &str,
-    low: u32,
-    high: u32,
-) -> Option<u32> {
+pub(crate) fn whole_in(node: &Node, d: &mut Diags<'_>, key: &str, low: u32, high: u32) -> Option<u32> {
     let v = medmal_text::as_u32(node, d)?;
     if v < low || v > high {
-        d.at(
-            node,
-            format!("`{key}` is {v}: expected a whole number from {low} to {high}"),
-        );
+        d.at(node, format!("`{key}` is {v}: expected a whole number from {low} to {high}"));
         return None;
     }
     Some(v)
 }
 
 /// A date that is not after the policy's effective date (when that is known).
-pub(crate) fn past_date(
-    node: &Node,
-    d: &mut Diags<'_>,
-    key: &str,
-    effective: Option<Date>,
-) -> Option<Date> {
+pub(crate) fn past_date(node: &Node, d: &mut Diags<'_>, key: &str, effective: Option<Date>) -> Option<Date> {
     let date = as_date(node, d)?;
     match effective {
         Some(eff) if date > eff => {
-            d.at(node, format!("`{key}` {date} is after the policy's effective date {eff}: expected a date on or before it"));
+            d.at(
+                node,
+                format!("`{key}` {date} is after the policy's effective date {eff}: expected a date on or before it"),
+            );
             None
         }
         _ => Some(date),
@@ -187,11 +140,7 @@ pub(crate) fn place(d: &Diags<'_>, node: &Node) -> String {
 /// Cut long echoed input so one bad value cannot flood the report.
 pub(crate) fn shorten(s: &str) -> String {
     const MAX: usize = 60;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(MAX).collect::<String>())
-    }
+    if s.chars().count() <= MAX { s.to_string() } else { format!("{}…", s.chars().take(MAX).collect::<String>()) }
 }
 
 /// Start reading a table; `None` (after one diagnostic) when the node is not a table, so a

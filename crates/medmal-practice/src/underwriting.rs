@@ -7,11 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::read::{money, past_date, shorten, table};
 
-pub(crate) fn read(
-    node: &Node,
-    d: &mut Diags<'_>,
-    effective: Option<Date>,
-) -> Option<Underwriting> {
+pub(crate) fn read(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Option<Underwriting> {
     let mut r = table(node, d, "`underwriting`")?;
     let schedule = match r.get("schedule") {
         Some(n) => read_schedule(n, d),
@@ -22,10 +18,7 @@ pub(crate) fn read(
         None => Some(None),
     };
     r.finish(d);
-    Some(Underwriting {
-        schedule: schedule?,
-        group_losses: group_losses?,
-    })
+    Some(Underwriting { schedule: schedule?, group_losses: group_losses? })
 }
 
 /// Item id → signed adjustment, each strictly between −1 and 1, in source order.
@@ -36,7 +29,10 @@ fn read_schedule(node: &Node, d: &mut Diags<'_>) -> Option<Vec<(String, Decimal)
     for entry in r.rest() {
         let id = entry.key.trim();
         if id.is_empty() {
-            d.at(&Node::key_node(entry), "empty schedule item id: expected an item id of the manual, such as \"practice_management\"");
+            d.at(
+                &Node::key_node(entry),
+                "empty schedule item id: expected an item id of the manual, such as \"practice_management\"",
+            );
             ok = false;
             continue;
         }
@@ -72,9 +68,7 @@ fn read_losses(node: &Node, d: &mut Diags<'_>, effective: Option<Date>) -> Optio
         let reported = r
             .require(d, "reported", "the date the loss was reported (YYYY-MM-DD)")
             .and_then(|n| past_date(n, d, "reported", effective));
-        let paid = r
-            .require(d, "paid", "the amount paid in dollars")
-            .and_then(|n| money(n, d, "paid"));
+        let paid = r.require(d, "paid", "the amount paid in dollars").and_then(|n| money(n, d, "paid"));
         r.finish(d);
         match (reported, paid) {
             (Some(reported), Some(paid)) => out.push(GroupLoss { reported, paid }),

@@ -52,20 +52,10 @@ fn one(text: &str) -> String {
 fn minimal_practice_parses_with_defaults() {
     let p = parse_practice(&SourceFile::new("x.toml", MINIMAL)).unwrap();
     assert!(p.entity.is_none());
-    assert_eq!(
-        p.coverage.entity_limits,
-        medmal_core::practice::EntityLimits::Shared
-    );
+    assert_eq!(p.coverage.entity_limits, medmal_core::practice::EntityLimits::Shared);
     let dr = &p.providers[0];
     assert!(!dr.board_certified && !dr.society_member && !dr.teaching && !dr.contractor);
-    assert_eq!(
-        (
-            dr.locum_days,
-            dr.leave_months,
-            dr.years_insured_with_carrier
-        ),
-        (0, 0, 0)
-    );
+    assert_eq!((dr.locum_days, dr.leave_months, dr.years_insured_with_carrier), (0, 0, 0));
     assert!(dr.prior_coverage.is_none() && dr.hours_per_week.is_none() && dr.age.is_none());
 }
 
@@ -92,14 +82,8 @@ fn unknown_keys_list_the_expected_keys() {
         "x.toml:4:1: unknown key `nmae`: expected one of name, services, state, telehealth_states"
     );
     let d = one(&format!("{MINIMAL}board_certifed = true\n"));
-    assert!(
-        d.starts_with("x.toml:20:1: unknown key `board_certifed`: expected one of "),
-        "{d}"
-    );
-    assert!(
-        d.contains("board_certified") && d.contains("years_since_training"),
-        "{d}"
-    );
+    assert!(d.starts_with("x.toml:20:1: unknown key `board_certifed`: expected one of "), "{d}");
+    assert!(d.contains("board_certified") && d.contains("years_since_training"), "{d}");
     let d = one(&format!("{MINIMAL}\n[misc]\nx = 1\n"));
     assert_eq!(
         d,
@@ -117,28 +101,22 @@ fn missing_keys_are_reported_at_their_table() {
         one(&with("county = \"Bucks\"\n", "")),
         r#"x.toml:5:1: missing key `county`: expected the county the location is in, such as "Montgomery""#
     );
-    let no_coverage = MINIMAL.replace("[coverage]\neffective = 2026-07-01\ntransaction = \"new\"\nform = \"claims_made\"\nlimits = \"1M/3M\"\n", "");
-    assert_eq!(
-        one(&no_coverage),
-        "x.toml:1:1: missing key `coverage`: expected a [coverage] table"
+    let no_coverage = MINIMAL.replace(
+        "[coverage]\neffective = 2026-07-01\ntransaction = \"new\"\nform = \"claims_made\"\nlimits = \"1M/3M\"\n",
+        "",
     );
+    assert_eq!(one(&no_coverage), "x.toml:1:1: missing key `coverage`: expected a [coverage] table");
 }
 
 #[test]
 fn entity_limits_are_required_when_the_entity_is_insured() {
-    let text = with(
-        "[[locations]]",
-        "[entity]\nname = \"Test, P.C.\"\n\n[[locations]]",
-    );
+    let text = with("[[locations]]", "[entity]\nname = \"Test, P.C.\"\n\n[[locations]]");
     assert_eq!(
         one(&text),
         r#"x.toml:12:1: missing key `entity_limits`: expected "shared" or "separate" because the entity is insured ([entity] insure = true)"#
     );
     // Not insured: no entity_limits needed.
-    let text = with(
-        "[[locations]]",
-        "[entity]\nname = \"Test, P.C.\"\ninsure = false\n\n[[locations]]",
-    );
+    let text = with("[[locations]]", "[entity]\nname = \"Test, P.C.\"\ninsure = false\n\n[[locations]]");
     assert!(diags("x.toml", &text).is_empty());
 }
 
@@ -165,10 +143,7 @@ fn values_out_of_range() {
         r#"x.toml:13:10: `lots` is not a limits amount: expected per-claim/aggregate such as "1M/3M", "500K/1.5M" or "1000000/3000000""#
     );
     assert_eq!(
-        one(&with(
-            r#"limits = "1M/3M""#,
-            "limits = { per_claim = 0, aggregate = 3000000 }"
-        )),
+        one(&with(r#"limits = "1M/3M""#, "limits = { per_claim = 0, aggregate = 3000000 }")),
         "x.toml:13:24: `per_claim` is 0: expected an amount greater than 0"
     );
     assert_eq!(
@@ -186,37 +161,27 @@ fn percent_of_practice_must_sum_to_100() {
     let text = format!(
         "{MINIMAL}practice = [ {{ county = \"Bucks\", percent = 60 }}, {{ county = \"Chester\", percent = 30 }} ]\n"
     );
-    assert_eq!(
-        one(&text),
-        "x.toml:20:12: percent of practice sums to 90: expected the percents to add up to 100"
-    );
+    assert_eq!(one(&text), "x.toml:20:12: percent of practice sums to 90: expected the percents to add up to 100");
     let text = format!(
         "{MINIMAL}practice = [ {{ county = \"Bucks\", percent = 0 }}, {{ county = \"Chester\", percent = 100 }} ]\n"
     );
-    assert_eq!(
-        one(&text),
-        "x.toml:20:44: `percent` is 0: expected more than 0 and at most 100"
-    );
+    assert_eq!(one(&text), "x.toml:20:44: `percent` is 0: expected more than 0 and at most 100");
 }
 
 #[test]
 fn dates_after_the_effective_date_are_errors() {
-    let text =
-        format!("{MINIMAL}\n  [[providers.claims]]\n  reported = 2026-08-01\n  paid = 1000\n");
+    let text = format!("{MINIMAL}\n  [[providers.claims]]\n  reported = 2026-08-01\n  paid = 1000\n");
     assert_eq!(
         one(&text),
         "x.toml:22:14: `reported` 2026-08-01 is after the policy's effective date 2026-07-01: expected a date on or before it"
     );
-    let text = format!(
-        "{MINIMAL}\n  [[providers.disciplinary]]\n  action = \"license_probation\"\n  date = 2026-07-02\n"
-    );
+    let text =
+        format!("{MINIMAL}\n  [[providers.disciplinary]]\n  action = \"license_probation\"\n  date = 2026-07-02\n");
     assert_eq!(
         one(&text),
         "x.toml:23:10: `date` 2026-07-02 is after the policy's effective date 2026-07-01: expected a date on or before it"
     );
-    let text = format!(
-        "{MINIMAL}\n[underwriting]\ngroup_losses = [ {{ reported = 2027-01-01, paid = 5 }} ]\n"
-    );
+    let text = format!("{MINIMAL}\n[underwriting]\ngroup_losses = [ {{ reported = 2027-01-01, paid = 5 }} ]\n");
     assert_eq!(
         one(&text),
         "x.toml:22:31: `reported` 2027-01-01 is after the policy's effective date 2026-07-01: expected a date on or before it"
@@ -237,10 +202,7 @@ fn role_specific_keys() {
             r#"x.toml:19:11: `surgery` applies to physicians only, but role `NP` is a mid-level type: expected no `surgery` (or role = "physician")"#,
         ]
     );
-    let np = np.replace(
-        "specialty = \"80420\"\nsurgery = \"none\"\n",
-        "shared_limits = false\n",
-    );
+    let np = np.replace("specialty = \"80420\"\nsurgery = \"none\"\n", "shared_limits = false\n");
     let p = parse_practice(&SourceFile::new("x.toml", &np)).unwrap();
     assert!(
         matches!(&p.providers[0].role, medmal_core::practice::Role::MidLevel { kind, shared_limits: false } if kind == "NP")
@@ -336,10 +298,7 @@ fn json_diagnostics_name_the_field_path() {
     );
     let d = diags("x.json", "{ \"practice\": ");
     assert_eq!(d.len(), 1);
-    assert!(
-        d[0].starts_with("x.json:1:") && d[0].contains("invalid JSON"),
-        "{d:?}"
-    );
+    assert!(d[0].starts_with("x.json:1:") && d[0].contains("invalid JSON"), "{d:?}");
 }
 
 #[test]
@@ -365,8 +324,7 @@ fn unreadable_file_is_one_file_diagnostic() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].location, Location::File);
     assert!(
-        d[0].to_string()
-            .starts_with("/nonexistent/dir/practice.toml: cannot read the practice file: "),
+        d[0].to_string().starts_with("/nonexistent/dir/practice.toml: cannot read the practice file: "),
         "{}",
         d[0]
     );

@@ -6,22 +6,10 @@ use medmal_text::SourceFile;
 use proptest::prelude::*;
 
 const SAMPLES: [(&str, &str); 4] = [
-    (
-        "solo-family.toml",
-        include_str!("../../../examples/practices/solo-family.toml"),
-    ),
-    (
-        "solo-family.json",
-        include_str!("../../../examples/practices/solo-family.json"),
-    ),
-    (
-        "obgyn-group.toml",
-        include_str!("../../../examples/practices/obgyn-group.toml"),
-    ),
-    (
-        "multispecialty-group.toml",
-        include_str!("../../../examples/practices/multispecialty-group.toml"),
-    ),
+    ("solo-family.toml", include_str!("../../../examples/practices/solo-family.toml")),
+    ("solo-family.json", include_str!("../../../examples/practices/solo-family.json")),
+    ("obgyn-group.toml", include_str!("../../../examples/practices/obgyn-group.toml")),
+    ("multispecialty-group.toml", include_str!("../../../examples/practices/multispecialty-group.toml")),
 ];
 
 /// Text likely to reach the checks behind the syntax: odd numbers, dates, keys, brackets.
@@ -54,38 +42,18 @@ const SNIPPETS: [&str; 24] = [
 
 #[derive(Debug, Clone)]
 enum Edit {
-    Delete {
-        at: usize,
-        len: usize,
-    },
-    Duplicate {
-        at: usize,
-        len: usize,
-    },
-    Replace {
-        at: usize,
-        len: usize,
-        with: Vec<u8>,
-    },
-    Insert {
-        at: usize,
-        snippet: usize,
-    },
-    SwapLines {
-        a: usize,
-        b: usize,
-    },
+    Delete { at: usize, len: usize },
+    Duplicate { at: usize, len: usize },
+    Replace { at: usize, len: usize, with: Vec<u8> },
+    Insert { at: usize, snippet: usize },
+    SwapLines { a: usize, b: usize },
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
         (any::<usize>(), 0usize..200).prop_map(|(at, len)| Edit::Duplicate { at, len }),
-        (
-            any::<usize>(),
-            0usize..8,
-            proptest::collection::vec(any::<u8>(), 0..8)
-        )
+        (any::<usize>(), 0usize..8, proptest::collection::vec(any::<u8>(), 0..8))
             .prop_map(|(at, len, with)| Edit::Replace { at, len, with }),
         (any::<usize>(), 0..SNIPPETS.len()).prop_map(|(at, snippet)| Edit::Insert { at, snippet }),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::SwapLines { a, b }),
@@ -117,8 +85,7 @@ fn apply(bytes: &mut Vec<u8>, e: &Edit) {
             bytes.splice(s..s, SNIPPETS[*snippet].bytes());
         }
         Edit::SwapLines { a, b } => {
-            let mut lines: Vec<Vec<u8>> =
-                bytes.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+            let mut lines: Vec<Vec<u8>> = bytes.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
             let m = lines.len();
             lines.swap(a % m, b % m);
             *bytes = lines.join(&b'\n');
@@ -180,9 +147,6 @@ proptest! {
 #[test]
 fn unmodified_samples_parse() {
     for (name, text) in SAMPLES {
-        assert!(
-            parse_practice(&SourceFile::new(name, text)).is_ok(),
-            "{name}"
-        );
+        assert!(parse_practice(&SourceFile::new(name, text)).is_ok(), "{name}");
     }
 }

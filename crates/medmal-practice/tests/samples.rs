@@ -10,9 +10,7 @@ use medmal_practice::load_practice;
 use rust_decimal::Decimal;
 
 fn sample(name: &str) -> Practice {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/practices")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/practices").join(name);
     match load_practice(&path) {
         Ok(p) => p,
         Err(diags) => {
@@ -36,10 +34,7 @@ fn every_sample_parses() {
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
         if ext == "toml" || ext == "json" {
             let name = path.file_name().unwrap().to_str().unwrap().to_string();
             let p = sample(&name);
@@ -47,10 +42,7 @@ fn every_sample_parses() {
             seen += 1;
         }
     }
-    assert!(
-        seen >= 4,
-        "expected the four sample practices, found {seen}"
-    );
+    assert!(seen >= 4, "expected the four sample practices, found {seen}");
 }
 
 #[test]
@@ -76,9 +68,7 @@ fn solo_family_practice() {
     assert!(p.coverage.deductible.is_none());
     assert_eq!(p.providers.len(), 1);
     let dr = &p.providers[0];
-    assert!(
-        matches!(&dr.role, Role::Physician { specialty, surgery: SurgeryLevel::None } if specialty == "80420")
-    );
+    assert!(matches!(&dr.role, Role::Physician { specialty, surgery: SurgeryLevel::None } if specialty == "80420"));
     assert!(dr.board_certified);
     assert_eq!(dr.risk_management_course, Some(date("2026-03-14")));
     let prior = dr.prior_coverage.as_ref().unwrap();
@@ -95,37 +85,19 @@ fn obgyn_group() {
     let p = sample("obgyn-group.toml");
     assert_eq!(p.coverage.entity_limits, EntityLimits::Separate);
     let ded = p.coverage.deductible.unwrap();
-    assert_eq!(
-        (ded.amount, ded.kind, ded.basis),
-        (
-            dec("5000"),
-            DeductibleKind::Indemnity,
-            DeductibleBasis::PerClaim
-        )
-    );
+    assert_eq!((ded.amount, ded.kind, ded.basis), (dec("5000"), DeductibleKind::Indemnity, DeductibleBasis::PerClaim));
     let physicians: Vec<_> = p
         .providers
         .iter()
         .filter(|pr| matches!(&pr.role, Role::Physician { specialty, surgery: SurgeryLevel::Major } if specialty == "80153"))
         .collect();
     assert_eq!(physicians.len(), 3);
-    assert!(
-        physicians
-            .iter()
-            .any(|pr| pr.years_since_training == Some(0))
-    );
-    assert!(
-        physicians
-            .iter()
-            .any(|pr| pr.claims.iter().any(|c| c.paid > Decimal::ZERO))
-    );
+    assert!(physicians.iter().any(|pr| pr.years_since_training == Some(0)));
+    assert!(physicians.iter().any(|pr| pr.claims.iter().any(|c| c.paid > Decimal::ZERO)));
     assert!(p.providers.iter().any(|pr| pr.locum_days == 45));
     let mid = |kind: &str| {
         p.providers.iter().find_map(|pr| match &pr.role {
-            Role::MidLevel {
-                kind: k,
-                shared_limits,
-            } if k == kind => Some(*shared_limits),
+            Role::MidLevel { kind: k, shared_limits } if k == kind => Some(*shared_limits),
             _ => None,
         })
     };
@@ -133,10 +105,7 @@ fn obgyn_group() {
     assert_eq!(mid("CRNA"), Some(false));
     let split = &p.providers[0].practice_split;
     assert_eq!(split.len(), 2);
-    assert_eq!(
-        (split[0].county.as_str(), split[0].percent),
-        ("Chester", dec("70"))
-    );
+    assert_eq!((split[0].county.as_str(), split[0].percent), ("Chester", dec("70")));
 }
 
 #[test]
@@ -148,47 +117,18 @@ fn multispecialty_group() {
     assert_eq!(p.coverage.tail_length.as_deref(), Some("unlimited"));
     let counties: Vec<&str> = p.locations.iter().map(|l| l.county.as_str()).collect();
     assert!(counties.contains(&"Philadelphia") && counties.contains(&"Montgomery"));
-    assert!(
-        p.providers
-            .iter()
-            .filter(|pr| pr.practice_split.len() > 1)
-            .count()
-            >= 3
-    );
-    let hours: Vec<Decimal> = p
-        .providers
-        .iter()
-        .filter_map(|pr| pr.hours_per_week)
-        .collect();
+    assert!(p.providers.iter().filter(|pr| pr.practice_split.len() > 1).count() >= 3);
+    let hours: Vec<Decimal> = p.providers.iter().filter_map(|pr| pr.hours_per_week).collect();
     assert!(hours.contains(&dec("18")) && hours.contains(&dec("28")));
-    assert!(
-        p.providers
-            .iter()
-            .any(|pr| matches!(&pr.role, Role::MidLevel { kind, .. } if kind == "PA"))
-    );
-    let schedule: Vec<(&str, Decimal)> = p
-        .underwriting
-        .schedule
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    assert!(p.providers.iter().any(|pr| matches!(&pr.role, Role::MidLevel { kind, .. } if kind == "PA")));
+    let schedule: Vec<(&str, Decimal)> = p.underwriting.schedule.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(
         schedule,
-        [
-            ("practice_management", dec("-0.05")),
-            ("patient_volume", dec("0.03")),
-            ("risk_controls", dec("-0.04"))
-        ]
+        [("practice_management", dec("-0.05")), ("patient_volume", dec("0.03")), ("risk_controls", dec("-0.04"))]
     );
     let losses = p.underwriting.group_losses.as_ref().unwrap();
     assert!((3..=4).contains(&losses.len()));
     let five_years_before = date("2021-10-01");
-    assert!(
-        losses
-            .iter()
-            .all(|l| l.reported >= five_years_before && l.reported <= p.coverage.effective)
-    );
-    assert!(
-        p.coverage.effective >= date("2026-07-01") && p.coverage.effective <= date("2026-12-31")
-    );
+    assert!(losses.iter().all(|l| l.reported >= five_years_before && l.reported <= p.coverage.effective));
+    assert!(p.coverage.effective >= date("2026-07-01") && p.coverage.effective <= date("2026-12-31"));
 }

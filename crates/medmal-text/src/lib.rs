@@ -28,10 +28,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            text: text.into(),
-        }
+        Self { name: name.into(), text: text.into() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -85,10 +82,7 @@ pub struct Diags<'s> {
 
 impl<'s> Diags<'s> {
     pub fn new(source: &'s SourceFile) -> Self {
-        Self {
-            source,
-            list: Vec::new(),
-        }
+        Self { source, list: Vec::new() }
     }
 
     pub fn source(&self) -> &'s SourceFile {
@@ -122,11 +116,7 @@ impl<'s> Diags<'s> {
     }
 
     pub fn push(&mut self, location: Location, message: impl Into<String>) {
-        self.list.push(Diagnostic {
-            file: self.source.name.clone(),
-            location,
-            message: message.into(),
-        });
+        self.list.push(Diagnostic { file: self.source.name.clone(), location, message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -180,20 +170,12 @@ impl Node {
 
     /// A key's node, for diagnostics that should point at the key rather than its value.
     pub fn key_node(entry: &Entry) -> Node {
-        Node {
-            kind: NodeKind::Null,
-            span: entry.key_span.clone(),
-            path: entry.value.path.clone(),
-        }
+        Node { kind: NodeKind::Null, span: entry.key_span.clone(), path: entry.value.path.clone() }
     }
 }
 
 fn child_path(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
 }
 
 /// Parse TOML text into a spanned tree. Syntax errors come back as diagnostics.
@@ -212,11 +194,7 @@ pub fn parse_toml(source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
         return Err(diags.list);
     }
     let span = table.span();
-    Ok(Node {
-        kind: NodeKind::Table(toml_entries(table.get_ref(), "")),
-        span: Some(span),
-        path: String::new(),
-    })
+    Ok(Node { kind: NodeKind::Table(toml_entries(table.get_ref(), "")), span: Some(span), path: String::new() })
 }
 
 fn toml_entries(table: &toml::de::DeTable<'_>, path: &str) -> Vec<Entry> {
@@ -225,11 +203,7 @@ fn toml_entries(table: &toml::de::DeTable<'_>, path: &str) -> Vec<Entry> {
         .map(|(k, v)| {
             let key = k.get_ref().to_string();
             let p = child_path(path, &key);
-            Entry {
-                key,
-                key_span: Some(k.span()),
-                value: toml_node(v, p),
-            }
+            Entry { key, key_span: Some(k.span()), value: toml_node(v, p) }
         })
         .collect()
 }
@@ -249,20 +223,12 @@ fn toml_node(value: &toml::Spanned<toml::de::DeValue<'_>>, path: String) -> Node
         DeValue::Float(f) => NodeKind::Number(f.as_str().to_string()),
         DeValue::Boolean(b) => NodeKind::Bool(*b),
         DeValue::Datetime(d) => NodeKind::Date(d.to_string()),
-        DeValue::Array(items) => NodeKind::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| toml_node(v, format!("{path}[{i}]")))
-                .collect(),
-        ),
+        DeValue::Array(items) => {
+            NodeKind::Array(items.into_iter().enumerate().map(|(i, v)| toml_node(v, format!("{path}[{i}]"))).collect())
+        }
         DeValue::Table(t) => NodeKind::Table(toml_entries(t, &path)),
     };
-    Node {
-        kind,
-        span: Some(value.span()),
-        path,
-    }
+    Node { kind, span: Some(value.span()), path }
 }
 
 /// Parse JSON text into a tree. Numbers keep their source text (no binary floats).
@@ -273,13 +239,7 @@ pub fn parse_json(source: &SourceFile) -> Result<Node, Vec<Diagnostic>> {
             let mut diags = Diags::new(source);
             let message = format!("invalid JSON: {e}");
             if e.line() > 0 {
-                diags.push(
-                    Location::Position {
-                        line: e.line(),
-                        col: e.column(),
-                    },
-                    message,
-                );
+                diags.push(Location::Position { line: e.line(), col: e.column() }, message);
             } else {
                 diags.file(message);
             }
@@ -295,28 +255,16 @@ fn json_node(value: &serde_json::Value, path: String) -> Node {
         Value::Bool(b) => NodeKind::Bool(*b),
         Value::Number(n) => NodeKind::Number(n.to_string()),
         Value::String(s) => NodeKind::Str(s.clone()),
-        Value::Array(items) => NodeKind::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| json_node(v, format!("{path}[{i}]")))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            NodeKind::Array(items.iter().enumerate().map(|(i, v)| json_node(v, format!("{path}[{i}]"))).collect())
+        }
         Value::Object(map) => NodeKind::Table(
             map.iter()
-                .map(|(k, v)| Entry {
-                    key: k.clone(),
-                    key_span: None,
-                    value: json_node(v, child_path(&path, k)),
-                })
+                .map(|(k, v)| Entry { key: k.clone(), key_span: None, value: json_node(v, child_path(&path, k)) })
                 .collect(),
         ),
     };
-    Node {
-        kind,
-        span: None,
-        path,
-    }
+    Node { kind, span: None, path }
 }
 
 /// Parse a decimal number exactly from its source text.

@@ -23,19 +23,11 @@ impl<'n> TableReader<'n> {
         let entries: &'n [Entry] = match &node.kind {
             NodeKind::Table(entries) => entries,
             _ => {
-                d.at(
-                    node,
-                    format!("expected {what} as a table, found {}", node.type_name()),
-                );
+                d.at(node, format!("expected {what} as a table, found {}", node.type_name()));
                 &EMPTY
             }
         };
-        Self {
-            node,
-            entries,
-            used: vec![false; entries.len()],
-            asked: Vec::new(),
-        }
+        Self { node, entries, used: vec![false; entries.len()], asked: Vec::new() }
     }
 
     pub fn node(&self) -> &'n Node {
@@ -55,18 +47,10 @@ impl<'n> TableReader<'n> {
     }
 
     /// The value under `key`; reports it missing otherwise.
-    pub fn require(
-        &mut self,
-        d: &mut Diags<'_>,
-        key: &'static str,
-        expected: &str,
-    ) -> Option<&'n Node> {
+    pub fn require(&mut self, d: &mut Diags<'_>, key: &'static str, expected: &str) -> Option<&'n Node> {
         let v = self.get(key);
         if v.is_none() {
-            d.at(
-                self.node,
-                format!("missing key `{key}`: expected {expected}"),
-            );
+            d.at(self.node, format!("missing key `{key}`: expected {expected}"));
         }
         v
     }
@@ -87,12 +71,7 @@ impl<'n> TableReader<'n> {
         self.get(key).and_then(|n| as_str(n, d))
     }
 
-    pub fn req_str(
-        &mut self,
-        d: &mut Diags<'_>,
-        key: &'static str,
-        expected: &str,
-    ) -> Option<String> {
+    pub fn req_str(&mut self, d: &mut Diags<'_>, key: &'static str, expected: &str) -> Option<String> {
         self.require(d, key, expected).and_then(|n| as_str(n, d))
     }
 
@@ -100,14 +79,8 @@ impl<'n> TableReader<'n> {
         self.get(key).and_then(|n| as_decimal(n, d))
     }
 
-    pub fn req_decimal(
-        &mut self,
-        d: &mut Diags<'_>,
-        key: &'static str,
-        expected: &str,
-    ) -> Option<Decimal> {
-        self.require(d, key, expected)
-            .and_then(|n| as_decimal(n, d))
+    pub fn req_decimal(&mut self, d: &mut Diags<'_>, key: &'static str, expected: &str) -> Option<Decimal> {
+        self.require(d, key, expected).and_then(|n| as_decimal(n, d))
     }
 
     pub fn u32(&mut self, d: &mut Diags<'_>, key: &'static str) -> Option<u32> {
@@ -126,12 +99,7 @@ impl<'n> TableReader<'n> {
         self.get(key).and_then(|n| as_date(n, d))
     }
 
-    pub fn req_date(
-        &mut self,
-        d: &mut Diags<'_>,
-        key: &'static str,
-        expected: &str,
-    ) -> Option<Date> {
+    pub fn req_date(&mut self, d: &mut Diags<'_>, key: &'static str, expected: &str) -> Option<Date> {
         self.require(d, key, expected).and_then(|n| as_date(n, d))
     }
 
@@ -141,11 +109,7 @@ impl<'n> TableReader<'n> {
             None => Vec::new(),
             Some(n) => match &n.kind {
                 NodeKind::Str(s) => vec![s.clone()],
-                _ => ArrayReader::new(n, d, key)
-                    .items
-                    .iter()
-                    .filter_map(|i| as_str(i, d))
-                    .collect(),
+                _ => ArrayReader::new(n, d, key).items.iter().filter_map(|i| as_str(i, d)).collect(),
             },
         }
     }
@@ -168,11 +132,7 @@ impl<'n> TableReader<'n> {
                 let msg = if expected.is_empty() {
                     format!("unknown key `{}`: this table takes no keys", e.key)
                 } else {
-                    format!(
-                        "unknown key `{}`: expected one of {}",
-                        e.key,
-                        expected.join(", ")
-                    )
+                    format!("unknown key `{}`: expected one of {}", e.key, expected.join(", "))
                 };
                 d.at(&Node::key_node(e), msg);
             }
@@ -193,13 +153,7 @@ impl<'n> ArrayReader<'n> {
         match &node.kind {
             NodeKind::Array(items) => Self { items },
             _ => {
-                d.at(
-                    node,
-                    format!(
-                        "expected `{what}` to be an array, found {}",
-                        node.type_name()
-                    ),
-                );
+                d.at(node, format!("expected `{what}` to be an array, found {}", node.type_name()));
                 Self { items: &NO_ITEMS }
             }
         }
@@ -210,10 +164,7 @@ pub fn as_str(node: &Node, d: &mut Diags<'_>) -> Option<String> {
     match &node.kind {
         NodeKind::Str(s) => Some(s.clone()),
         _ => {
-            d.at(
-                node,
-                format!("expected a string, found {}", node.type_name()),
-            );
+            d.at(node, format!("expected a string, found {}", node.type_name()));
             None
         }
     }
@@ -224,19 +175,13 @@ pub fn as_decimal(node: &Node, d: &mut Diags<'_>) -> Option<Decimal> {
     let text = match &node.kind {
         NodeKind::Number(t) | NodeKind::Str(t) => t,
         _ => {
-            d.at(
-                node,
-                format!("expected a number, found {}", node.type_name()),
-            );
+            d.at(node, format!("expected a number, found {}", node.type_name()));
             return None;
         }
     };
     let v = parse_decimal(text);
     if v.is_none() {
-        d.at(
-            node,
-            format!("`{text}` is not a decimal number: expected e.g. 0.85 or 12000"),
-        );
+        d.at(node, format!("`{text}` is not a decimal number: expected e.g. 0.85 or 12000"));
     }
     v
 }
@@ -257,10 +202,7 @@ pub fn as_bool(node: &Node, d: &mut Diags<'_>) -> Option<bool> {
     match node.kind {
         NodeKind::Bool(b) => Some(b),
         _ => {
-            d.at(
-                node,
-                format!("expected true or false, found {}", node.type_name()),
-            );
+            d.at(node, format!("expected true or false, found {}", node.type_name()));
             None
         }
     }
@@ -270,10 +212,7 @@ pub fn as_date(node: &Node, d: &mut Diags<'_>) -> Option<Date> {
     let text = match &node.kind {
         NodeKind::Date(t) | NodeKind::Str(t) => t,
         _ => {
-            d.at(
-                node,
-                format!("expected a date (YYYY-MM-DD), found {}", node.type_name()),
-            );
+            d.at(node, format!("expected a date (YYYY-MM-DD), found {}", node.type_name()));
             return None;
         }
     };

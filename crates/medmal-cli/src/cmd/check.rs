@@ -31,11 +31,7 @@ struct Report {
 }
 
 pub fn run(paths: &[PathBuf], format: Format) -> std::io::Result<ExitCode> {
-    let paths = if paths.is_empty() {
-        vec![manuals_dir(None)]
-    } else {
-        paths.to_vec()
-    };
+    let paths = if paths.is_empty() { vec![manuals_dir(None)] } else { paths.to_vec() };
     let mut manuals = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for p in &paths {
@@ -102,18 +98,9 @@ pub fn run(paths: &[PathBuf], format: Format) -> std::io::Result<ExitCode> {
                     )?;
                 }
             } else {
-                writeln!(
-                    out,
-                    "{} problem(s); {} manual(s) loaded cleanly",
-                    problems.len(),
-                    summaries.len()
-                )?;
+                writeln!(out, "{} problem(s); {} manual(s) loaded cleanly", problems.len(), summaries.len())?;
             }
         }
     }
-    Ok(if problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

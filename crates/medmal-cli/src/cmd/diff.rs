@@ -12,12 +12,8 @@ use crate::sources::{manual_file, print_diagnostics};
 
 pub fn run(old: &Path, new: &Path, format: Format) -> std::io::Result<ExitCode> {
     let mut problems = Vec::new();
-    let a = medmal_manual::load_manual(&manual_file(old))
-        .map_err(|mut d| problems.append(&mut d))
-        .ok();
-    let b = medmal_manual::load_manual(&manual_file(new))
-        .map_err(|mut d| problems.append(&mut d))
-        .ok();
+    let a = medmal_manual::load_manual(&manual_file(old)).map_err(|mut d| problems.append(&mut d)).ok();
+    let b = medmal_manual::load_manual(&manual_file(new)).map_err(|mut d| problems.append(&mut d)).ok();
     let (Some(a), Some(b)) = (a, b) else {
         print_diagnostics(&mut std::io::stderr().lock(), &problems)?;
         return Ok(ExitCode::from(1));
@@ -33,10 +29,7 @@ pub fn run(old: &Path, new: &Path, format: Format) -> std::io::Result<ExitCode> 
             writeln!(out, "{} → {}: {} change(s)", d.old, d.new, d.changes.len())?;
             let mut current = String::new();
             let mut rows: Vec<Vec<String>> = Vec::new();
-            let flush = |out: &mut dyn Write,
-                         table_name: &str,
-                         rows: &mut Vec<Vec<String>>|
-             -> std::io::Result<()> {
+            let flush = |out: &mut dyn Write, table_name: &str, rows: &mut Vec<Vec<String>>| -> std::io::Result<()> {
                 if !rows.is_empty() {
                     writeln!(out, "\n[{table_name}]")?;
                     table(out, "  ", rows, &[false, true, false, true, true])?;

@@ -1,4 +1,5 @@
 pub mod check;
+pub mod compare;
 pub mod diff;
 pub mod quote;
 pub mod test;

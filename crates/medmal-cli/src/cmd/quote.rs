@@ -36,30 +36,18 @@ struct QuoteReport<'a> {
 
 /// Rate with every carrier writing the practice's state (or just `only`), picking each
 /// carrier's version in force on the effective date for new business or renewal.
-pub fn rate_all(
-    manuals: &[&Manual],
-    practice: &Practice,
-    only: Option<&str>,
-) -> Vec<CarrierResult> {
+pub fn rate_all(manuals: &[&Manual], practice: &Practice, only: Option<&str>) -> Vec<CarrierResult> {
     let mut by_carrier: BTreeMap<&str, Vec<&Manual>> = BTreeMap::new();
     for m in manuals {
-        if m.meta.state.eq_ignore_ascii_case(&practice.state)
-            && only.is_none_or(|c| c == m.meta.carrier)
-        {
-            by_carrier
-                .entry(m.meta.carrier.as_str())
-                .or_default()
-                .push(m);
+        if m.meta.state.eq_ignore_ascii_case(&practice.state) && only.is_none_or(|c| c == m.meta.carrier) {
+            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
         }
     }
     let cov = &practice.coverage;
     by_carrier
         .into_iter()
         .map(|(carrier, versions)| {
-            let carrier_name = versions
-                .first()
-                .map(|m| m.meta.carrier_name.clone())
-                .unwrap_or_default();
+            let carrier_name = versions.first().map(|m| m.meta.carrier_name.clone()).unwrap_or_default();
             match select_version(&versions, cov.effective, cov.transaction) {
                 None => CarrierResult {
                     carrier: carrier.to_string(),
@@ -125,12 +113,7 @@ pub fn run(
     let mut out = std::io::stdout().lock();
     if results.is_empty() {
         let who = carrier.map_or("no carrier".to_string(), |c| format!("carrier `{c}`"));
-        writeln!(
-            std::io::stderr(),
-            "medmal: {who} in {} writes {}",
-            dir.display(),
-            practice.state
-        )?;
+        writeln!(std::io::stderr(), "medmal: {who} in {} writes {}", dir.display(), practice.state)?;
         return Ok(ExitCode::from(1));
     }
     match format {
@@ -148,9 +131,5 @@ pub fn run(
         Format::Table => render::quote_report(&mut out, &practice, &results)?,
     }
     let any_rated = results.iter().any(|r| r.quote.is_some());
-    Ok(if any_rated {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if any_rated { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

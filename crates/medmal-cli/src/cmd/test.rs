@@ -78,31 +78,20 @@ fn read_example(path: &Path) -> Result<(Practice, Expect), Vec<Diagnostic>> {
                 }
                 t.finish(&mut d);
             }
-            "practice" if matches!(e.value.kind, NodeKind::Str(_)) => {
-                practice_file = as_str(&e.value, &mut d)
-            }
+            "practice" if matches!(e.value.kind, NodeKind::Str(_)) => practice_file = as_str(&e.value, &mut d),
             _ => rest.push(e.clone()),
         }
     }
     if expect.total.is_none() && expect.providers.is_empty() && expect.status.is_none() {
-        d.at(
-            &root,
-            "an example needs an [expect] table with status, total and/or providers",
-        );
+        d.at(&root, "an example needs an [expect] table with status, total and/or providers");
     }
     if !d.is_empty() {
         return Err(d.list);
     }
     let practice = match practice_file {
-        Some(rel) => {
-            medmal_practice::load_practice(&path.parent().unwrap_or(Path::new(".")).join(rel))?
-        }
+        Some(rel) => medmal_practice::load_practice(&path.parent().unwrap_or(Path::new(".")).join(rel))?,
         None => {
-            let inline = Node {
-                kind: NodeKind::Table(rest),
-                span: root.span.clone(),
-                path: String::new(),
-            };
+            let inline = Node { kind: NodeKind::Table(rest), span: root.span.clone(), path: String::new() };
             medmal_practice::practice_from_node(&source, &inline)?
         }
     };
@@ -114,11 +103,7 @@ fn compare(q: &Quote, expect: &Expect) -> Vec<String> {
     if let Some(s) = &expect.status
         && s != q.status.name()
     {
-        failures.push(format!(
-            "status: expected {s}, got {} ({})",
-            q.status.name(),
-            q.reasons.join("; ")
-        ));
+        failures.push(format!("status: expected {s}, got {} ({})", q.status.name(), q.reasons.join("; ")));
     }
     if let Some(t) = expect.total
         && t != q.total
@@ -134,19 +119,11 @@ fn compare(q: &Quote, expect: &Expect) -> Vec<String> {
     }
     for p in &q.providers {
         if !expect.providers.is_empty() && !expect.providers.contains_key(&p.name) {
-            failures.push(format!(
-                "{}: premium {} not checked; add it to [expect.providers]",
-                p.name, p.premium
-            ));
+            failures.push(format!("{}: premium {} not checked; add it to [expect.providers]", p.name, p.premium));
         }
     }
     for (name, want) in &expect.tails {
-        match q
-            .providers
-            .iter()
-            .find(|p| &p.name == name)
-            .and_then(|p| p.tail.as_ref())
-        {
+        match q.providers.iter().find(|p| &p.name == name).and_then(|p| p.tail.as_ref()) {
             Some(t) if t.premium == *want => {}
             Some(t) => failures.push(format!("{name} tail: expected {want}, got {}", t.premium)),
             None => failures.push(format!("{name}: no tail quoted")),
@@ -175,11 +152,8 @@ pub fn run(dir: Option<PathBuf>, format: Format) -> std::io::Result<ExitCode> {
         let Ok(entries) = std::fs::read_dir(m.dir.join("examples")) else {
             continue;
         };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
+        let mut files: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
         files.sort();
         for f in files {
             let failures = run_one(&f, &m.manual);
@@ -201,13 +175,7 @@ pub fn run(dir: Option<PathBuf>, format: Format) -> std::io::Result<ExitCode> {
         }
         Format::Table => {
             for o in &outcomes {
-                writeln!(
-                    out,
-                    "{} {}  ({})",
-                    if o.passed { "PASS" } else { "FAIL" },
-                    o.example,
-                    o.manual
-                )?;
+                writeln!(out, "{} {}  ({})", if o.passed { "PASS" } else { "FAIL" }, o.example, o.manual)?;
                 for f in &o.failures {
                     writeln!(out, "     {f}")?;
                 }
@@ -216,16 +184,8 @@ pub fn run(dir: Option<PathBuf>, format: Format) -> std::io::Result<ExitCode> {
         }
     }
     if outcomes.is_empty() {
-        writeln!(
-            std::io::stderr(),
-            "medmal: no rating examples found under {}/*/examples/",
-            dir.display()
-        )?;
+        writeln!(std::io::stderr(), "medmal: no rating examples found under {}/*/examples/", dir.display())?;
         return Ok(ExitCode::from(1));
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -32,35 +32,20 @@ fn facts(condition: &Condition, practice: &Practice, resolved: &[Resolved]) -> V
     let per_provider = |f: &dyn Fn(&Resolved) -> Option<String>| -> Vec<String> {
         resolved
             .iter()
-            .filter_map(|r| {
-                f(r).map(|fact| format!("{}: {fact}", practice.providers[r.index].name))
-            })
+            .filter_map(|r| f(r).map(|fact| format!("{}: {fact}", practice.providers[r.index].name)))
             .collect()
     };
     match condition {
-        Condition::Claims {
-            at_least,
-            within_years: years,
-            min_paid,
-        } => per_provider(&|r| {
+        Condition::Claims { at_least, within_years: years, min_paid } => per_provider(&|r| {
             let p = &practice.providers[r.index];
-            let n = p
-                .claims
-                .iter()
-                .filter(|c| within_years(c.reported, effective, *years) && c.paid >= *min_paid)
-                .count();
+            let n =
+                p.claims.iter().filter(|c| within_years(c.reported, effective, *years) && c.paid >= *min_paid).count();
             (n >= *at_least as usize).then(|| format!("{n} claims in {years} years"))
         }),
-        Condition::PaidTotal {
-            amount,
-            within_years: years,
-        } => per_provider(&|r| {
+        Condition::PaidTotal { amount, within_years: years } => per_provider(&|r| {
             let p = &practice.providers[r.index];
             let paid = crate::money::saturating_sum(
-                p.claims
-                    .iter()
-                    .filter(|c| within_years(c.reported, effective, *years))
-                    .map(|c| c.paid),
+                p.claims.iter().filter(|c| within_years(c.reported, effective, *years)).map(|c| c.paid),
             );
             (paid >= *amount).then(|| format!("{} paid in {years} years", fmt_money(paid)))
         }),
@@ -70,29 +55,18 @@ fn facts(condition: &Condition, practice: &Practice, resolved: &[Resolved]) -> V
             .filter(|s| any.iter().any(|a| a.eq_ignore_ascii_case(s)))
             .map(|s| format!("practice offers {s}"))
             .collect(),
-        Condition::Class { any } => per_provider(&|r| {
-            r.class()
-                .filter(|c| any.contains(c))
-                .map(|c| format!("rated in class {c}"))
-        }),
-        Condition::Specialty { any } => {
-            per_provider(&|r| match &practice.providers[r.index].role {
-                Role::Physician { specialty, .. } if any.contains(specialty) => {
-                    Some(format!("specialty {specialty}"))
-                }
-                _ => None,
-            })
+        Condition::Class { any } => {
+            per_provider(&|r| r.class().filter(|c| any.contains(c)).map(|c| format!("rated in class {c}")))
         }
-        Condition::Surgery { any } => per_provider(&|r| match &practice.providers[r.index].role {
-            Role::Physician { surgery, .. } if any.contains(surgery) => {
-                Some(format!("{} surgery", surgery.name()))
-            }
+        Condition::Specialty { any } => per_provider(&|r| match &practice.providers[r.index].role {
+            Role::Physician { specialty, .. } if any.contains(specialty) => Some(format!("specialty {specialty}")),
             _ => None,
         }),
-        Condition::Disciplinary {
-            any,
-            within_years: years,
-        } => per_provider(&|r| {
+        Condition::Surgery { any } => per_provider(&|r| match &practice.providers[r.index].role {
+            Role::Physician { surgery, .. } if any.contains(surgery) => Some(format!("{} surgery", surgery.name())),
+            _ => None,
+        }),
+        Condition::Disciplinary { any, within_years: years } => per_provider(&|r| {
             practice.providers[r.index]
                 .disciplinary
                 .iter()
@@ -105,11 +79,7 @@ fn facts(condition: &Condition, practice: &Practice, resolved: &[Resolved]) -> V
         }),
         Condition::Providers { over } => {
             let n = practice.providers.len();
-            if n > *over as usize {
-                vec![format!("{n} providers")]
-            } else {
-                Vec::new()
-            }
+            if n > *over as usize { vec![format!("{n} providers")] } else { Vec::new() }
         }
         Condition::TelehealthOutOfState => practice
             .telehealth_states

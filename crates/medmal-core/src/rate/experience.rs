@@ -43,21 +43,13 @@ pub(crate) fn experience_mod(
     for r in resolved {
         let Some(class) = r.class() else { continue };
         let per_year = plan.expected_per_year.get(class).copied().ok_or_else(|| {
-            RateError::new(
-                "manual",
-                format!(
-                    "{} has no expected losses for class {class}",
-                    manual.meta.id()
-                ),
-            )
+            RateError::new("manual", format!("{} has no expected losses for class {class}", manual.meta.id()))
         })?;
         let e = per_year
             .checked_mul(r.exposure_weight())
             .and_then(|x| x.checked_mul(years))
             .ok_or_else(|| RateError::new("manual", "expected losses out of range"))?;
-        expected = expected
-            .checked_add(e)
-            .ok_or_else(|| RateError::new("manual", "expected losses out of range"))?;
+        expected = expected.checked_add(e).ok_or_else(|| RateError::new("manual", "expected losses out of range"))?;
         ws.note(
             "Expected losses",
             "experience.expected",
@@ -72,10 +64,7 @@ pub(crate) fn experience_mod(
         );
     }
     let mut actual = Decimal::ZERO;
-    for l in losses
-        .iter()
-        .filter(|l| within_years(l.reported, effective, plan.period_years))
-    {
+    for l in losses.iter().filter(|l| within_years(l.reported, effective, plan.period_years)) {
         let limited = l.paid.min(plan.per_claim_limit);
         actual = actual
             .checked_add(limited)
@@ -101,43 +90,21 @@ pub(crate) fn experience_mod(
             let z = sqrt_ratio_round_half_up(expected, full, dp)
                 .ok_or_else(|| RateError::new("manual", "credibility could not be computed"))?
                 .min(Decimal::ONE);
-            (
-                z,
-                format!(
-                    "Z = min(1, √({} / {}))",
-                    fmt_money(expected),
-                    fmt_money(full)
-                ),
-            )
+            (z, format!("Z = min(1, √({} / {}))", fmt_money(expected), fmt_money(full)))
         }
         Credibility::Buhlmann { k } => {
             let z = div_round_half_up(expected, expected + k, dp)
                 .ok_or_else(|| RateError::new("manual", "credibility could not be computed"))?;
-            (
-                z,
-                format!(
-                    "Z = E / (E + K) = {} / ({} + {})",
-                    fmt_money(expected),
-                    fmt_money(expected),
-                    fmt_money(k)
-                ),
-            )
+            (z, format!("Z = E / (E + K) = {} / ({} + {})", fmt_money(expected), fmt_money(expected), fmt_money(k)))
         }
     };
-    ws.note(
-        "Credibility",
-        "experience.credibility",
-        format!("{how}, rounded to {dp} places"),
-        z,
-    );
+    ws.note("Credibility", "experience.credibility", format!("{how}, rounded to {dp} places"), z);
     let swing = z
         .checked_mul(actual - expected)
         .and_then(|num| div_round_half_up(num, expected, plan.mod_decimals))
         .ok_or_else(|| RateError::new("manual", "experience modification could not be computed"))?;
     let raw = Decimal::ONE + swing;
-    let capped = raw
-        .max(Decimal::ONE - plan.max_credit)
-        .min(Decimal::ONE + plan.max_debit);
+    let capped = raw.max(Decimal::ONE - plan.max_credit).min(Decimal::ONE + plan.max_debit);
     let row = format!(
         "1 + Z·(A − E)/E = 1 + {}·({} − {})/{} = {}{}",
         z.normalize(),
@@ -145,11 +112,7 @@ pub(crate) fn experience_mod(
         fmt_money(expected),
         fmt_money(expected),
         raw.normalize(),
-        if capped == raw {
-            String::new()
-        } else {
-            format!(", capped to {}", capped.normalize())
-        }
+        if capped == raw { String::new() } else { format!(", capped to {}", capped.normalize()) }
     );
     ws.note("Experience modification", "experience", row, capped);
     Ok(Some(ExperienceOutcome {

@@ -37,10 +37,7 @@ impl fmt::Display for RateError {
 
 impl RateError {
     pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -55,19 +52,11 @@ pub fn in_force(manual: &Manual, date: Date, transaction: Transaction) -> bool {
 
 /// Pick, among one carrier's versions for a state, the one in force on the policy's date for
 /// its new/renewal status: the latest whose start is not after that date.
-pub fn select_version<'m>(
-    versions: &[&'m Manual],
-    date: Date,
-    transaction: Transaction,
-) -> Option<&'m Manual> {
-    versions
-        .iter()
-        .copied()
-        .filter(|m| in_force(m, date, transaction))
-        .max_by_key(|m| match transaction {
-            Transaction::New => m.meta.effective_new,
-            Transaction::Renewal => m.meta.effective_renewal,
-        })
+pub fn select_version<'m>(versions: &[&'m Manual], date: Date, transaction: Transaction) -> Option<&'m Manual> {
+    versions.iter().copied().filter(|m| in_force(m, date, transaction)).max_by_key(|m| match transaction {
+        Transaction::New => m.meta.effective_new,
+        Transaction::Renewal => m.meta.effective_renewal,
+    })
 }
 
 /// Rate a practice under one manual.
@@ -75,6 +64,20 @@ pub fn select_version<'m>(
 /// Returns every problem at once when the practice cannot be rated (an unknown specialty, a
 /// county in no territory, limits the manual does not offer, …).
 pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError>> {
+    rate_inner(manual, practice).map_err(|errors| {
+        // The same problem found for several providers (e.g. a form the carrier does not
+        // write) is reported once.
+        let mut unique: Vec<RateError> = Vec::new();
+        for e in errors {
+            if !unique.contains(&e) {
+                unique.push(e);
+            }
+        }
+        unique
+    })
+}
+
+fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError>> {
     let mut errors = Vec::new();
     let mut assumptions = Vec::new();
     if !manual.meta.state.eq_ignore_ascii_case(&practice.state) {
@@ -121,9 +124,7 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
     let ctx = provider::PolicyContext {
         manual,
         practice,
-        experience: experience
-            .as_ref()
-            .and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
+        experience: experience.as_ref().and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
         schedule: &schedule,
     };
     let mut providers = Vec::new();
@@ -146,10 +147,7 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
         return Err(errors);
     }
 
-    let Some(providers_total) = providers
-        .iter()
-        .try_fold(Decimal::ZERO, |s, p| s.checked_add(p.premium))
-    else {
+    let Some(providers_total) = providers.iter().try_fold(Decimal::ZERO, |s, p| s.checked_add(p.premium)) else {
         return Err(vec![RateError::new(
             "manual",
             "the sum of provider premiums leaves the range of exact decimal arithmetic",
@@ -171,10 +169,7 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
         ));
     }
     let verdict = eligibility::evaluate(manual, practice, &resolved);
-    let status = if verdict
-        .iter()
-        .any(|(a, _)| *a == crate::manual::EligibilityAction::Decline)
-    {
+    let status = if verdict.iter().any(|(a, _)| *a == crate::manual::EligibilityAction::Decline) {
         QuoteStatus::Declined
     } else if verdict.is_empty() {
         QuoteStatus::Quoted
@@ -201,18 +196,9 @@ pub fn rate(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateError
 }
 
 /// Entity charge, fund surcharges, policy rounding and minimum, in the manual's order.
-fn policy_lines(
-    manual: &Manual,
-    practice: &Practice,
-    providers_total: Decimal,
-) -> Result<WorksheetBuilder, RateError> {
+fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) -> Result<WorksheetBuilder, RateError> {
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
-    ws.set(
-        "Providers' premium",
-        "providers",
-        "sum of provider premiums",
-        providers_total,
-    );
+    ws.set("Providers' premium", "providers", "sum of provider premiums", providers_total);
     for step in &manual.policy_steps {
         match step {
             PolicyStep::Entity => {
@@ -223,11 +209,17 @@ fn policy_lines(
                     EntityLimits::Shared => (manual.entity.shared, "shared"),
                     EntityLimits::Separate => (manual.entity.separate, "separate"),
                 };
+                // No entity coverage at all is listed in the quote's `not_covered`; only the
+                // wrong kind of limits, when the other kind is offered, is the practice's to fix.
+                if manual.entity.shared.is_none() && manual.entity.separate.is_none() {
+                    continue;
+                }
                 let Some(charge) = charge else {
+                    let other = if label == "shared" { "separate" } else { "shared" };
                     return Err(RateError::new(
                         "coverage.entity_limits",
                         format!(
-                            "{} does not offer {label} limits for the entity in {}; choose the other option",
+                            "{} does not offer {label} limits for the entity in {}; it offers {other} limits",
                             manual.meta.carrier_name, manual.meta.state
                         ),
                     ));
@@ -241,9 +233,7 @@ fn policy_lines(
                             (p * Decimal::ONE_HUNDRED).normalize()
                         ),
                     ),
-                    EntityCharge::Flat(a) => {
-                        (a, format!("{} ({label} limits): flat charge", entity.name))
-                    }
+                    EntityCharge::Flat(a) => (a, format!("{} ({label} limits): flat charge", entity.name)),
                 };
                 let mut row = row;
                 if let Some(max) = manual.entity.maximum
@@ -275,10 +265,7 @@ fn policy_lines(
         }
     }
     if ws.overflow {
-        return Err(RateError::new(
-            "manual",
-            "the policy premium leaves the range of exact decimal arithmetic",
-        ));
+        return Err(RateError::new("manual", "the policy premium leaves the range of exact decimal arithmetic"));
     }
     Ok(ws)
 }

@@ -17,16 +17,10 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
         ModifierRule::PartTime { bands } => {
             let hours = p.hours_per_week?;
             // Bands are sorted by max_hours; the first band that holds the hours applies.
-            bands.iter().find(|b| hours <= b.max_hours).map(|b| {
-                (
-                    b.adjustment,
-                    format!(
-                        "{} hours/week ≤ {}",
-                        hours.normalize(),
-                        b.max_hours.normalize()
-                    ),
-                )
-            })
+            bands
+                .iter()
+                .find(|b| hours <= b.max_hours)
+                .map(|b| (b.adjustment, format!("{} hours/week ≤ {}", hours.normalize(), b.max_hours.normalize())))
         }
         ModifierRule::NewToPractice { by_year } => {
             let y = p.years_since_training?;
@@ -35,22 +29,12 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
                 .find(|(year, _)| *year == y)
                 .map(|(_, a)| (*a, format!("{y} completed years since training")))
         }
-        ModifierRule::Resident {
-            resident,
-            moonlighting,
-        } => match p.resident? {
+        ModifierRule::Resident { resident, moonlighting } => match p.resident? {
             ResidentStatus::Resident => Some((*resident, "resident".to_string())),
-            ResidentStatus::Moonlighting => {
-                Some((*moonlighting, "moonlighting resident".to_string()))
-            }
+            ResidentStatus::Moonlighting => Some((*moonlighting, "moonlighting resident".to_string())),
         },
-        ModifierRule::Teaching { adjustment } => p
-            .teaching
-            .then(|| (*adjustment, "teaching physician".to_string())),
-        ModifierRule::LeaveOfAbsence {
-            adjustment,
-            max_months,
-        } => {
+        ModifierRule::Teaching { adjustment } => p.teaching.then(|| (*adjustment, "teaching physician".to_string())),
+        ModifierRule::LeaveOfAbsence { adjustment, max_months } => {
             if p.leave_months == 0 {
                 return None;
             }
@@ -69,17 +53,11 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
                 .max_by_key(|(y, _)| *y)
                 .map(|(y, a)| (*a, format!("{years} years claims-free ≥ {y}")))
         }
-        ModifierRule::ClaimsSurcharge {
-            lookback_years,
-            min_paid,
-            rows,
-        } => {
+        ModifierRule::ClaimsSurcharge { lookback_years, min_paid, rows } => {
             let counted: Vec<_> = p
                 .claims
                 .iter()
-                .filter(|c| {
-                    within_years(c.reported, effective, *lookback_years) && c.paid >= *min_paid
-                })
+                .filter(|c| within_years(c.reported, effective, *lookback_years) && c.paid >= *min_paid)
                 .collect();
             let count = u32::try_from(counted.len()).unwrap_or(u32::MAX);
             let paid = crate::money::saturating_sum(counted.iter().map(|c| c.paid));
@@ -99,10 +77,7 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
                     )
                 })
         }
-        ModifierRule::Disciplinary {
-            lookback_years,
-            actions,
-        } => p
+        ModifierRule::Disciplinary { lookback_years, actions } => p
             .disciplinary
             .iter()
             .filter(|e| within_years(e.date, effective, *lookback_years))
@@ -113,38 +88,24 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
                     .map(|(a, adj)| (*adj, format!("{} on {}", a.name(), e.date)))
             })
             .max_by_key(|(adj, _)| *adj),
-        ModifierRule::RiskManagement {
-            adjustment,
-            valid_months,
-        } => {
+        ModifierRule::RiskManagement { adjustment, valid_months } => {
             let done = p.risk_management_course?;
-            let span = jiff::Span::new()
-                .try_months(i64::from(*valid_months))
-                .ok()?;
+            let span = jiff::Span::new().try_months(i64::from(*valid_months)).ok()?;
             let expires = done.checked_add(span).ok()?;
-            (done <= effective && effective < expires).then(|| {
-                (
-                    *adjustment,
-                    format!("course completed {done}, credit valid to {expires}"),
-                )
-            })
+            (done <= effective && effective < expires)
+                .then(|| (*adjustment, format!("course completed {done}, credit valid to {expires}")))
         }
-        ModifierRule::BoardCertified { adjustment } => p
-            .board_certified
-            .then(|| (*adjustment, "board certified".to_string())),
-        ModifierRule::SocietyMember { adjustment } => p
-            .society_member
-            .then(|| (*adjustment, "society member".to_string())),
+        ModifierRule::BoardCertified { adjustment } => {
+            p.board_certified.then(|| (*adjustment, "board certified".to_string()))
+        }
+        ModifierRule::SocietyMember { adjustment } => {
+            p.society_member.then(|| (*adjustment, "society member".to_string()))
+        }
         ModifierRule::Loyalty { by_years } => by_years
             .iter()
             .filter(|(y, _)| *y <= p.years_insured_with_carrier)
             .max_by_key(|(y, _)| *y)
-            .map(|(y, a)| {
-                (
-                    *a,
-                    format!("{} years insured ≥ {y}", p.years_insured_with_carrier),
-                )
-            }),
+            .map(|(y, a)| (*a, format!("{} years insured ≥ {y}", p.years_insured_with_carrier))),
     }
 }
 
@@ -176,24 +137,16 @@ pub(crate) fn apply_group(
     group_id: &str,
     ws: &mut WorksheetBuilder,
 ) -> Result<(), RateError> {
-    let group = manual.group(group_id).ok_or_else(|| {
-        RateError::new(
-            "manual",
-            format!("modifier group `{group_id}` is not defined"),
-        )
-    })?;
+    let group = manual
+        .group(group_id)
+        .ok_or_else(|| RateError::new("manual", format!("modifier group `{group_id}` is not defined")))?;
     let mut adjustments = Vec::new();
     for id in &group.modifiers {
         let Some(m) = manual.modifier(id) else {
             continue;
         };
         if let Some((adj, row)) = adjustment(&m.rule, practice, p) {
-            ws.note(
-                &m.name,
-                &format!("modifiers.{}", m.id),
-                format!("{row}: {}", pct(adj)),
-                adj,
-            );
+            ws.note(&m.name, &format!("modifiers.{}", m.id), format!("{row}: {}", pct(adj)), adj);
             adjustments.push(adj);
         }
     }
@@ -201,12 +154,7 @@ pub(crate) fn apply_group(
         return Ok(());
     }
     let (factor, row) = combine(group, &adjustments);
-    ws.multiply(
-        &group.name,
-        &format!("modifier_groups.{}", group.id),
-        row,
-        factor,
-    );
+    ws.multiply(&group.name, &format!("modifier_groups.{}", group.id), row, factor);
     Ok(())
 }
 
@@ -214,17 +162,11 @@ pub(crate) fn apply_group(
 pub fn combine(group: &ModifierGroup, adjustments: &[Decimal]) -> (Decimal, String) {
     let (raw, how) = match group.combine {
         Combine::Multiply => (
-            adjustments
-                .iter()
-                .try_fold(Decimal::ONE, |f, a| f.checked_mul(Decimal::ONE + a))
-                .unwrap_or(Decimal::MAX),
+            adjustments.iter().try_fold(Decimal::ONE, |f, a| f.checked_mul(Decimal::ONE + a)).unwrap_or(Decimal::MAX),
             "product of (1 + adjustment)",
         ),
         Combine::Add => (
-            adjustments
-                .iter()
-                .try_fold(Decimal::ONE, |f, a| f.checked_add(*a))
-                .unwrap_or(Decimal::MAX),
+            adjustments.iter().try_fold(Decimal::ONE, |f, a| f.checked_add(*a)).unwrap_or(Decimal::MAX),
             "1 + sum of adjustments",
         ),
     };
@@ -234,21 +176,13 @@ pub fn combine(group: &ModifierGroup, adjustments: &[Decimal]) -> (Decimal, Stri
         && factor < Decimal::ONE - max
     {
         factor = Decimal::ONE - max;
-        row = format!(
-            "{how} = {}, capped at maximum credit {}",
-            raw.normalize(),
-            pct(max)
-        );
+        row = format!("{how} = {}, capped at maximum credit {}", raw.normalize(), pct(max));
     }
     if let Some(max) = group.max_debit
         && factor > Decimal::ONE + max
     {
         factor = Decimal::ONE + max;
-        row = format!(
-            "{how} = {}, capped at maximum debit {}",
-            raw.normalize(),
-            pct(max)
-        );
+        row = format!("{how} = {}, capped at maximum debit {}", raw.normalize(), pct(max));
     }
     if let Some(dp) = group.factor_decimals {
         factor = round_dp(factor, dp, RoundingMode::HalfUp);
@@ -275,10 +209,7 @@ impl ScheduleFactor {
     }
 }
 
-pub(crate) fn schedule_factor(
-    manual: &Manual,
-    practice: &Practice,
-) -> Result<ScheduleFactor, RateError> {
+pub(crate) fn schedule_factor(manual: &Manual, practice: &Practice) -> Result<ScheduleFactor, RateError> {
     let selections = &practice.underwriting.schedule;
     if selections.is_empty() {
         return Ok(ScheduleFactor::default());
@@ -286,10 +217,7 @@ pub(crate) fn schedule_factor(
     let Some(plan) = &manual.schedule else {
         return Err(RateError::new(
             "underwriting.schedule",
-            format!(
-                "{} has no schedule rating plan; remove the selections",
-                manual.meta.id()
-            ),
+            format!("{} has no schedule rating plan; remove the selections", manual.meta.id()),
         ));
     };
     let mut out = ScheduleFactor::default();
@@ -299,11 +227,7 @@ pub(crate) fn schedule_factor(
             let ids: Vec<&str> = plan.items.iter().map(|i| i.id.as_str()).collect();
             RateError::new(
                 format!("underwriting.schedule.{id}"),
-                format!(
-                    "not a schedule item of {}; items: {}",
-                    manual.meta.id(),
-                    ids.join(", ")
-                ),
+                format!("not a schedule item of {}; items: {}", manual.meta.id(), ids.join(", ")),
             )
         })?;
         if *adj < -item.max_credit || *adj > item.max_debit {

@@ -15,18 +15,9 @@ pub enum Basis {
     /// Base rate of a class (physicians, and mid-levels rated in their own class).
     Class(ClassId),
     /// A percent of a physician class's base rate.
-    PercentOfClass {
-        class: ClassId,
-        percent: Decimal,
-        role: String,
-        shared: bool,
-    },
+    PercentOfClass { class: ClassId, percent: Decimal, role: String, shared: bool },
     /// A flat charge; no further steps.
-    Flat {
-        amount: Money,
-        role: String,
-        shared: bool,
-    },
+    Flat { amount: Money, role: String, shared: bool },
 }
 
 /// A provider with the manual's view of them resolved: class, territories, maturity.
@@ -79,12 +70,7 @@ pub struct RatedProvider {
 }
 
 impl RatedProvider {
-    pub(crate) fn into_premium(
-        self,
-        r: &Resolved,
-        p: &Provider,
-        tail: Option<TailQuote>,
-    ) -> ProviderPremium {
+    pub(crate) fn into_premium(self, r: &Resolved, p: &Provider, tail: Option<TailQuote>) -> ProviderPremium {
         let (role, specialty) = match &p.role {
             Role::Physician { specialty, .. } => ("physician".to_string(), Some(specialty.clone())),
             Role::MidLevel { kind, .. } => (kind.clone(), None),
@@ -113,19 +99,14 @@ pub fn resolve_provider(
     let mut errors = Vec::new();
     let at = |f: &str| format!("providers[{index}].{f}");
     let basis = match &p.role {
-        Role::Physician { specialty, surgery } => {
-            match physician_class(manual, specialty, *surgery) {
-                Ok(c) => Some(Basis::Class(c)),
-                Err(m) => {
-                    errors.push(RateError::new(at("specialty"), m));
-                    None
-                }
+        Role::Physician { specialty, surgery } => match physician_class(manual, specialty, *surgery) {
+            Ok(c) => Some(Basis::Class(c)),
+            Err(m) => {
+                errors.push(RateError::new(at("specialty"), m));
+                None
             }
-        }
-        Role::MidLevel {
-            kind,
-            shared_limits,
-        } => match manual.midlevel(kind) {
+        },
+        Role::MidLevel { kind, shared_limits } => match manual.midlevel(kind) {
             None => {
                 let offered: Vec<&str> = manual.midlevels.iter().map(|m| m.role.as_str()).collect();
                 errors.push(RateError::new(
@@ -142,11 +123,11 @@ pub fn resolve_provider(
                 let which = if *shared_limits { "shared" } else { "separate" };
                 match &rule.method {
                     MidLevelMethod::OwnClass { class } => Some(Basis::Class(class.clone())),
-                    MidLevelMethod::PercentOfClass {
-                        class,
-                        shared,
-                        separate,
-                    } => match if *shared_limits { shared } else { separate } {
+                    MidLevelMethod::PercentOfClass { class, shared, separate } => match if *shared_limits {
+                        shared
+                    } else {
+                        separate
+                    } {
                         Some(pct) => Some(Basis::PercentOfClass {
                             class: class.clone(),
                             percent: *pct,
@@ -156,33 +137,21 @@ pub fn resolve_provider(
                         None => {
                             errors.push(RateError::new(
                                 at("shared_limits"),
-                                format!(
-                                    "{} does not offer {which} limits for {}",
-                                    manual.meta.carrier_name, rule.role
-                                ),
+                                format!("{} does not offer {which} limits for {}", manual.meta.carrier_name, rule.role),
                             ));
                             None
                         }
                     },
-                    MidLevelMethod::Flat { shared, separate } => {
-                        match if *shared_limits { shared } else { separate } {
-                            Some(a) => Some(Basis::Flat {
-                                amount: *a,
-                                role: rule.role.clone(),
-                                shared: *shared_limits,
-                            }),
-                            None => {
-                                errors.push(RateError::new(
-                                    at("shared_limits"),
-                                    format!(
-                                        "{} does not offer {which} limits for {}",
-                                        manual.meta.carrier_name, rule.role
-                                    ),
-                                ));
-                                None
-                            }
+                    MidLevelMethod::Flat { shared, separate } => match if *shared_limits { shared } else { separate } {
+                        Some(a) => Some(Basis::Flat { amount: *a, role: rule.role.clone(), shared: *shared_limits }),
+                        None => {
+                            errors.push(RateError::new(
+                                at("shared_limits"),
+                                format!("{} does not offer {which} limits for {}", manual.meta.carrier_name, rule.role),
+                            ));
+                            None
                         }
-                    }
+                    },
                 }
             }
         },
@@ -207,26 +176,24 @@ pub fn resolve_provider(
             }
         }
     } else {
-        p.practice_split
-            .iter()
-            .map(|s| (s.county.clone(), s.percent))
-            .collect()
+        p.practice_split.iter().map(|s| (s.county.clone(), s.percent)).collect()
     };
     let total = crate::money::saturating_sum(shares.iter().map(|s| s.1));
     if !shares.is_empty() && total != Decimal::ONE_HUNDRED {
         errors.push(RateError::new(
             at("practice"),
-            format!(
-                "percent of practice sums to {}, expected 100",
-                total.normalize()
-            ),
+            format!("percent of practice sums to {}, expected 100", total.normalize()),
         ));
     }
     for (j, (county, pct)) in shares.iter().enumerate() {
         match manual.territory_of(county) {
             Some(t) => territories.push((county.clone(), t.clone(), *pct)),
             None => errors.push(RateError::new(
-                if p.practice_split.is_empty() { "locations[0].county".to_string() } else { at(&format!("practice[{j}].county")) },
+                if p.practice_split.is_empty() {
+                    "locations[0].county".to_string()
+                } else {
+                    at(&format!("practice[{j}].county"))
+                },
                 format!(
                     "county `{county}` is in no rating territory of {} and the manual has no state-wide default",
                     manual.meta.id()
@@ -250,10 +217,7 @@ pub fn resolve_provider(
                     ));
                     None
                 } else {
-                    Some((
-                        u32::try_from(years).unwrap_or(u32::MAX).saturating_add(1),
-                        retro,
-                    ))
+                    Some((u32::try_from(years).unwrap_or(u32::MAX).saturating_add(1), retro))
                 }
             }
             Err(e) => {
@@ -264,12 +228,7 @@ pub fn resolve_provider(
     };
 
     match (basis, errors.is_empty()) {
-        (Some(basis), true) => Ok(Resolved {
-            index,
-            basis,
-            territories,
-            claims_made,
-        }),
+        (Some(basis), true) => Ok(Resolved { index, basis, territories, claims_made }),
         _ => Err(errors),
     }
 }
@@ -278,14 +237,10 @@ fn physician_class(manual: &Manual, code: &str, surgery: SurgeryLevel) -> Result
     let mapping = manual.specialty(code).or_else(|| {
         // D.O. codes 84xxx mirror M.D. codes 80xxx (Wis. Adm. Code Ins 17.28).
         let twin = code.strip_prefix("84").map(|rest| format!("80{rest}"));
-        twin.filter(|_| manual.osteopathic_mirror)
-            .and_then(|t| manual.specialty(&t))
+        twin.filter(|_| manual.osteopathic_mirror).and_then(|t| manual.specialty(&t))
     });
     let Some(m) = mapping else {
-        return Err(format!(
-            "specialty code {code} is not in {}'s specialty plan",
-            manual.meta.id()
-        ));
+        return Err(format!("specialty code {code} is not in {}'s specialty plan", manual.meta.id()));
     };
     let by_level = match surgery {
         SurgeryLevel::None => &m.none,
@@ -339,28 +294,14 @@ fn retro_date(
 }
 
 /// Run the manual's provider steps.
-pub(crate) fn rate_provider(
-    ctx: &PolicyContext<'_>,
-    r: &Resolved,
-    mode: Mode,
-) -> Result<RatedProvider, RateError> {
+pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -> Result<RatedProvider, RateError> {
     let manual = ctx.manual;
     let p = &ctx.practice.providers[r.index];
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
 
-    if let Basis::Flat {
-        amount,
-        role,
-        shared,
-    } = &r.basis
-    {
+    if let Basis::Flat { amount, role, shared } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
-        ws.set(
-            "Flat mid-level charge",
-            &format!("midlevels.{role}"),
-            format!("{role}, {which} limits"),
-            *amount,
-        );
+        ws.set("Flat mid-level charge", &format!("midlevels.{role}"), format!("{role}, {which} limits"), *amount);
         for step in &manual.provider_steps {
             match step {
                 ProviderStep::Round(rule) => ws.round("Rounding", "rating.provider", rule),
@@ -368,10 +309,7 @@ pub(crate) fn rate_provider(
                 _ => {}
             }
         }
-        return Ok(RatedProvider {
-            premium: ws.running,
-            lines: ws.lines,
-        });
+        return Ok(RatedProvider { premium: ws.running, lines: ws.lines });
     }
 
     for step in &manual.provider_steps {
@@ -381,8 +319,7 @@ pub(crate) fn rate_provider(
             ProviderStep::Limits => {
                 let limits = ctx.practice.coverage.limits;
                 let factor = manual.limits_factor(&limits).ok_or_else(|| {
-                    let offered: Vec<String> =
-                        manual.limits.iter().map(|l| l.limits.label()).collect();
+                    let offered: Vec<String> = manual.limits.iter().map(|l| l.limits.label()).collect();
                     RateError::new(
                         "coverage.limits",
                         format!(
@@ -399,34 +336,22 @@ pub(crate) fn rate_provider(
                 let Some(ded) = ctx.practice.coverage.deductible else {
                     continue;
                 };
-                let opt = manual
-                    .deductibles
-                    .iter()
-                    .find(|o| o.deductible == ded)
-                    .ok_or_else(|| {
-                        let offered: Vec<String> = manual
-                            .deductibles
-                            .iter()
-                            .map(|o| o.deductible.label())
-                            .collect();
-                        RateError::new(
-                            "coverage.deductible",
-                            format!(
-                                "deductible {} not offered by {}; offered: {}",
-                                ded.label(),
-                                manual.meta.carrier_name,
-                                offered.join(", ")
-                            ),
-                        )
-                    })?;
+                let opt = manual.deductibles.iter().find(|o| o.deductible == ded).ok_or_else(|| {
+                    let offered: Vec<String> = manual.deductibles.iter().map(|o| o.deductible.label()).collect();
+                    RateError::new(
+                        "coverage.deductible",
+                        format!(
+                            "deductible {} not offered by {}; offered: {}",
+                            ded.label(),
+                            manual.meta.carrier_name,
+                            offered.join(", ")
+                        ),
+                    )
+                })?;
                 ws.multiply(
                     "Deductible credit",
                     "deductibles",
-                    format!(
-                        "{}: {}% credit",
-                        ded.label(),
-                        (opt.credit * Decimal::ONE_HUNDRED).normalize()
-                    ),
+                    format!("{}: {}% credit", ded.label(), (opt.credit * Decimal::ONE_HUNDRED).normalize()),
                     Decimal::ONE - opt.credit,
                 );
             }
@@ -474,63 +399,37 @@ pub(crate) fn rate_provider(
     if ws.overflow {
         return Err(overflow(manual, p));
     }
-    Ok(RatedProvider {
-        premium: ws.running,
-        lines: ws.lines,
-    })
+    Ok(RatedProvider { premium: ws.running, lines: ws.lines })
 }
 
 fn rate_of(manual: &Manual, class: &str, territory: &str) -> Result<Money, RateError> {
-    manual
-        .base_rates
-        .get(&(class.to_string(), territory.to_string()))
-        .copied()
-        .ok_or_else(|| {
-            RateError::new(
-                "manual",
-                format!(
-                    "{} has no base rate for class {class} in territory {territory}",
-                    manual.meta.id()
-                ),
-            )
-        })
+    manual.base_rates.get(&(class.to_string(), territory.to_string())).copied().ok_or_else(|| {
+        RateError::new(
+            "manual",
+            format!("{} has no base rate for class {class} in territory {territory}", manual.meta.id()),
+        )
+    })
 }
 
 fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result<(), RateError> {
     let Some(class) = r.class() else {
         return Ok(());
     };
-    let class_name = manual
-        .class(class)
-        .map_or(String::new(), |c| format!(" {}", c.name));
+    let class_name = manual.class(class).map_or(String::new(), |c| format!(" {}", c.name));
     if let [(county, terr, _)] = r.territories.as_slice() {
         let rate = rate_of(manual, class, terr)?;
-        ws.set(
-            "Base rate",
-            "base_rates",
-            format!("class {class}{class_name}, territory {terr} ({county})"),
-            rate,
-        );
+        ws.set("Base rate", "base_rates", format!("class {class}{class_name}, territory {terr} ({county})"), rate);
     } else {
         let mut blended = Decimal::ZERO;
         for (county, terr, pct) in &r.territories {
             let rate = rate_of(manual, class, terr)?;
-            blended = rate
-                .checked_mul(*pct)
-                .and_then(|x| blended.checked_add(x / Decimal::ONE_HUNDRED))
-                .ok_or_else(|| {
-                    RateError::new(
-                        "manual",
-                        format!("{}: blended base rate out of range", manual.meta.id()),
-                    )
-                })?;
+            blended = rate.checked_mul(*pct).and_then(|x| blended.checked_add(x / Decimal::ONE_HUNDRED)).ok_or_else(
+                || RateError::new("manual", format!("{}: blended base rate out of range", manual.meta.id())),
+            )?;
             ws.note(
                 "Base rate share",
                 "base_rates",
-                format!(
-                    "class {class}, territory {terr} ({county}) at {}% of practice",
-                    pct.normalize()
-                ),
+                format!("class {class}, territory {terr} ({county}) at {}% of practice", pct.normalize()),
                 rate,
             );
         }
@@ -541,13 +440,7 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
             blended,
         );
     }
-    if let Basis::PercentOfClass {
-        percent,
-        role,
-        shared,
-        ..
-    } = &r.basis
-    {
+    if let Basis::PercentOfClass { percent, role, shared, .. } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
         ws.multiply(
             "Mid-level percent of class",
@@ -559,71 +452,39 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
     Ok(())
 }
 
-fn policy_form(
-    ctx: &PolicyContext<'_>,
-    r: &Resolved,
-    mode: Mode,
-    ws: &mut WorksheetBuilder,
-) -> Result<(), RateError> {
+fn policy_form(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode, ws: &mut WorksheetBuilder) -> Result<(), RateError> {
     let manual = ctx.manual;
     let form = &manual.form;
     let requested = ctx.practice.coverage.form;
     let not_written = |f: &str| {
         RateError::new(
             "coverage.form",
-            format!(
-                "{} does not write {f} in {}",
-                manual.meta.carrier_name, manual.meta.state
-            ),
+            format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state),
         )
     };
     match requested {
         PolicyForm::Occurrence => {
             let f = match manual.meta.base_form {
                 PolicyForm::Occurrence => Decimal::ONE,
-                PolicyForm::ClaimsMade => form
-                    .occurrence_factor
-                    .ok_or_else(|| not_written("occurrence"))?,
+                PolicyForm::ClaimsMade => form.occurrence_factor.ok_or_else(|| not_written("occurrence"))?,
             };
-            ws.multiply(
-                "Occurrence form factor",
-                "occurrence",
-                "occurrence relative to base form",
-                f,
-            );
+            ws.multiply("Occurrence form factor", "occurrence", "occurrence relative to base form", f);
         }
         PolicyForm::ClaimsMade => {
-            let steps = form
-                .claims_made_steps
-                .as_ref()
-                .ok_or_else(|| not_written("claims-made"))?;
-            let (year, retro) = r
-                .claims_made
-                .unwrap_or((1, ctx.practice.coverage.effective));
+            let steps = form.claims_made_steps.as_ref().ok_or_else(|| not_written("claims-made"))?;
+            let (year, retro) = r.claims_made.unwrap_or((1, ctx.practice.coverage.effective));
             let (idx, row) = match mode {
                 Mode::Actual => {
                     let i = (year as usize).min(steps.len()).saturating_sub(1);
-                    let mature = if year as usize >= steps.len() {
-                        " = mature"
-                    } else {
-                        ""
-                    };
+                    let mature = if year as usize >= steps.len() { " = mature" } else { "" };
                     (i, format!("year {year}{mature} (retro {retro})"))
                 }
-                Mode::MatureUndiscounted => (
-                    steps.len().saturating_sub(1),
-                    "mature (tail basis)".to_string(),
-                ),
+                Mode::MatureUndiscounted => (steps.len().saturating_sub(1), "mature (tail basis)".to_string()),
             };
-            let f = steps
-                .get(idx)
-                .copied()
-                .ok_or_else(|| not_written("claims-made"))?;
+            let f = steps.get(idx).copied().ok_or_else(|| not_written("claims-made"))?;
             ws.multiply("Claims-made step factor", "claims_made.steps", row, f);
             if manual.meta.base_form == PolicyForm::Occurrence {
-                let m = form
-                    .claims_made_mature_factor
-                    .ok_or_else(|| not_written("claims-made"))?;
+                let m = form.claims_made_mature_factor.ok_or_else(|| not_written("claims-made"))?;
                 ws.multiply(
                     "Mature claims-made relativity",
                     "claims_made.mature_factor",

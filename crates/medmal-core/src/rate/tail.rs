@@ -24,31 +24,19 @@ pub(crate) fn tail_quote(
     let Some((year, _)) = r.claims_made else {
         return Ok(None);
     };
-    let length = ctx
-        .practice
-        .coverage
-        .tail_length
-        .clone()
-        .unwrap_or_else(|| rules.default_length.clone());
-    let col = rules
-        .lengths
-        .iter()
-        .position(|l| *l == length)
-        .ok_or_else(|| {
-            RateError::new(
-                "coverage.tail_length",
-                format!(
-                    "tail length `{length}` not offered by {}; offered: {}",
-                    manual.meta.carrier_name,
-                    rules.lengths.join(", ")
-                ),
-            )
-        })?;
-    let Some(row) = rules
-        .factors
-        .iter()
-        .filter(|row| row.claims_made_year <= year)
-        .max_by_key(|row| row.claims_made_year)
+    let length = ctx.practice.coverage.tail_length.clone().unwrap_or_else(|| rules.default_length.clone());
+    let col = rules.lengths.iter().position(|l| *l == length).ok_or_else(|| {
+        RateError::new(
+            "coverage.tail_length",
+            format!(
+                "tail length `{length}` not offered by {}; offered: {}",
+                manual.meta.carrier_name,
+                rules.lengths.join(", ")
+            ),
+        )
+    })?;
+    let Some(row) =
+        rules.factors.iter().filter(|row| row.claims_made_year <= year).max_by_key(|row| row.claims_made_year)
     else {
         return Ok(None);
     };
@@ -57,12 +45,7 @@ pub(crate) fn tail_quote(
     let mut ws = WorksheetBuilder::new(None);
     let basis = match rules.basis {
         TailBasis::Expiring => {
-            ws.set(
-                "Tail basis: expiring premium",
-                "tail.basis",
-                "provider's premium this term",
-                rated.premium,
-            );
+            ws.set("Tail basis: expiring premium", "tail.basis", "provider's premium this term", rated.premium);
             rated.premium
         }
         TailBasis::MatureUndiscounted => {
@@ -79,18 +62,12 @@ pub(crate) fn tail_quote(
     ws.multiply(
         "Tail factor",
         "tail.factors",
-        format!(
-            "claims-made year {year} (row {}), length {length}",
-            row.claims_made_year
-        ),
+        format!("claims-made year {year} (row {}), length {length}", row.claims_made_year),
         factor,
     );
     ws.round("Tail rounding", "tail.rounding", &rules.rounding);
     if ws.overflow {
-        return Err(super::provider::overflow(
-            manual,
-            &ctx.practice.providers[r.index],
-        ));
+        return Err(super::provider::overflow(manual, &ctx.practice.providers[r.index]));
     }
 
     let p = &ctx.practice.providers[r.index];
@@ -109,9 +86,7 @@ pub(crate) fn tail_quote(
                 free_on.push(event.clone());
             }
         }
-        let age_text = free
-            .min_age
-            .map_or(String::new(), |a| format!(", age ≥ {a}"));
+        let age_text = free.min_age.map_or(String::new(), |a| format!(", age ≥ {a}"));
         notes.push(format!(
             "free tail on {} after {} years insured{age_text}; {} has {} years insured{}",
             free.events.join("/"),
@@ -124,17 +99,6 @@ pub(crate) fn tail_quote(
             notes.push("age not given: free tail on retirement cannot be confirmed".to_string());
         }
     }
-    notes.push(format!(
-        "tail = basis {} × factor {}",
-        fmt_money(basis),
-        factor.normalize()
-    ));
-    Ok(Some(TailQuote {
-        length,
-        claims_made_year: year,
-        premium: ws.running,
-        free_on,
-        notes,
-        worksheet: ws.lines,
-    }))
+    notes.push(format!("tail = basis {} × factor {}", fmt_money(basis), factor.normalize()));
+    Ok(Some(TailQuote { length, claims_made_year: year, premium: ws.running, free_on, notes, worksheet: ws.lines }))
 }
