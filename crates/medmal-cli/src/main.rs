@@ -62,6 +62,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Coverage gaps (severity, fact, consequence) and the questions to ask before binding.
+    Review {
+        /// Practice file (.toml or .json).
+        practice: PathBuf,
+        #[arg(long, env = "MEDMAL_MANUALS")]
+        manuals: Option<PathBuf>,
+        /// Review against this carrier only (default: every carrier writing the state).
+        #[arg(long)]
+        carrier: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Show what a new manual version changes, factor by factor.
     Diff {
         /// The old manual (directory or manual.toml).
@@ -87,7 +99,12 @@ fn main() -> ExitCode {
         Command::Quote { practice, manuals, carrier, format } => {
             cmd::quote::run(&practice, manuals, carrier.as_deref(), format)
         }
-        Command::Compare { practice, manuals, what_if, format } => cmd::compare::run(&practice, manuals, &what_if, format),
+        Command::Compare { practice, manuals, what_if, format } => {
+            cmd::compare::run(&practice, manuals, &what_if, format)
+        }
+        Command::Review { practice, manuals, carrier, format } => {
+            cmd::review::run(&practice, manuals, carrier.as_deref(), format)
+        }
         Command::Diff { old, new, format } => cmd::diff::run(&old, &new, format),
         Command::Test { dir, format } => cmd::test::run(dir, format),
     };

@@ -156,11 +156,18 @@ fn cheapest_first_year_is_not_cheapest_over_the_period_and_is_marked() {
 fn limits_a_carrier_does_not_offer_are_substituted_and_flagged_as_indication() {
     let ms = manuals();
     let refs: Vec<&Manual> = ms.iter().filter(|m| m.meta.carrier == "tiny-mutual").collect();
-    let opts = CompareOptions { limits: Some(Limits { per_claim: d("3000000"), aggregate: d("5000000") }), ..CompareOptions::default() };
+    let opts = CompareOptions {
+        limits: Some(Limits { per_claim: d("3000000"), aggregate: d("5000000") }),
+        ..CompareOptions::default()
+    };
     let c = compare(&refs, &solo(), &opts);
     let o = &c.offers[0];
     assert_eq!(o.label, OfferLabel::Indication);
-    assert!(o.substitutions[0].contains("3M/5M limits not offered by Tiny Mutual; rated at 2M/4M (nearest offered)"), "{:?}", o.substitutions);
+    assert!(
+        o.substitutions[0].contains("3M/5M limits not offered by Tiny Mutual; rated at 2M/4M (nearest offered)"),
+        "{:?}",
+        o.substitutions
+    );
     // As asked (2M/4M) it is bindable, except for the assumed percent of practice.
     let c = compare(&refs, &solo(), &CompareOptions::default());
     assert_eq!(c.offers[0].label, OfferLabel::Indication);

@@ -13,6 +13,7 @@ pub mod money;
 pub mod practice;
 pub mod projection;
 pub mod rate;
+pub mod review;
 pub mod versions;
 pub mod worksheet;
 

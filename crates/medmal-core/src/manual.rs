@@ -689,6 +689,8 @@ pub struct PolicyFeatures {
     /// Whether premises general liability is included.
     pub general_liability: bool,
     pub risk_management_services: Vec<String>,
+    /// Service lines the policy covers beyond the rated specialty (e.g. `aesthetics`).
+    pub covered_services: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -50,6 +50,7 @@ pub(crate) fn features(n: &Node, d: &mut Diags<'_>) -> Option<PolicyFeatures> {
     let contractors_covered = t.bool(d, "contractors_covered").unwrap_or(false);
     let general_liability = t.bool(d, "general_liability").unwrap_or(false);
     let risk_management_services = t.strings(d, "risk_management_services");
+    let covered_services = t.strings(d, "covered_services");
     t.finish(d);
     Some(PolicyFeatures {
         consent_to_settle: consent?,
@@ -61,6 +62,7 @@ pub(crate) fn features(n: &Node, d: &mut Diags<'_>) -> Option<PolicyFeatures> {
         contractors_covered,
         general_liability,
         risk_management_services,
+        covered_services,
     })
 }
 

@@ -88,24 +88,40 @@ pub fn options(a: &CompareArgs) -> std::io::Result<Result<CompareOptions, ExitCo
                 _ => None,
             };
             match (amount, kind, basis) {
-                (Some(amount), Some(kind), Some(basis)) => o.deductible = Some(Some(Deductible { amount, kind, basis })),
-                _ => return bad(format!("--deductible `{d}`: expected none or AMOUNT[:indemnity|indemnity_expense[:per_claim|aggregate]]")),
+                (Some(amount), Some(kind), Some(basis)) => {
+                    o.deductible = Some(Some(Deductible { amount, kind, basis }))
+                }
+                _ => {
+                    return bad(format!(
+                        "--deductible `{d}`: expected none or AMOUNT[:indemnity|indemnity_expense[:per_claim|aggregate]]"
+                    ));
+                }
             }
         }
     }
-    o.entity_limits = a.entity.as_deref().map(|e| if e == "separate" { EntityLimits::Separate } else { EntityLimits::Shared });
+    o.entity_limits =
+        a.entity.as_deref().map(|e| if e == "separate" { EntityLimits::Separate } else { EntityLimits::Shared });
     for (list, retire) in [(&a.leave, false), (&a.retire, true)] {
         for s in list {
             let Some((provider, year)) = who_when(s) else {
                 return bad(format!("`{s}`: expected NAME@YEAR, e.g. \"Dr. Ana Ruiz@2\""));
             };
-            o.scenarios.push(if retire { Scenario::Retire { provider, year } } else { Scenario::Leave { provider, year } });
+            o.scenarios.push(if retire {
+                Scenario::Retire { provider, year }
+            } else {
+                Scenario::Leave { provider, year }
+            });
         }
     }
     Ok(Ok(o))
 }
 
-pub fn run(practice_path: &Path, manuals: Option<PathBuf>, args: &CompareArgs, format: Format) -> std::io::Result<ExitCode> {
+pub fn run(
+    practice_path: &Path,
+    manuals: Option<PathBuf>,
+    args: &CompareArgs,
+    format: Format,
+) -> std::io::Result<ExitCode> {
     let opts = match options(args)? {
         Ok(o) => o,
         Err(code) => return Ok(code),
@@ -152,8 +168,11 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
     let carriers: Vec<&str> = c.offers.iter().map(|o| o.carrier_name.as_str()).collect();
 
     writeln!(out, "\nPremium, year 1")?;
-    let mut rows = vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
-    rows.push(std::iter::once("status".to_string()).chain(c.offers.iter().map(|o| o.label.name().to_string())).collect());
+    let mut rows =
+        vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
+    rows.push(
+        std::iter::once("status".to_string()).chain(c.offers.iter().map(|o| o.label.name().to_string())).collect(),
+    );
     let mut names: Vec<String> = Vec::new();
     for o in &c.offers {
         for p in o.quote.iter().flat_map(|q| &q.providers) {
@@ -165,7 +184,11 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
     for n in &names {
         let mut r = vec![n.clone()];
         for o in &c.offers {
-            let v = o.quote.as_ref().and_then(|q| q.providers.iter().find(|p| &p.name == n)).map_or("—".into(), |p| dollars(p.premium));
+            let v = o
+                .quote
+                .as_ref()
+                .and_then(|q| q.providers.iter().find(|p| &p.name == n))
+                .map_or("—".into(), |p| dollars(p.premium));
             r.push(v);
         }
         rows.push(r);
@@ -198,7 +221,8 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
             }
         }
     }
-    let mut rows = vec![std::iter::once("scenario".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
+    let mut rows =
+        vec![std::iter::once("scenario".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
     for s in &scen {
         let mut r = vec![s.clone()];
         for o in &c.offers {
@@ -219,7 +243,13 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
     }
 
     for o in &c.offers {
-        writeln!(out, "\n{} — {} ({})", o.carrier_name, o.label.name().to_uppercase(), o.manual.as_deref().unwrap_or("no manual in force"))?;
+        writeln!(
+            out,
+            "\n{} — {} ({})",
+            o.carrier_name,
+            o.label.name().to_uppercase(),
+            o.manual.as_deref().unwrap_or("no manual in force")
+        )?;
         for r in &o.reasons {
             writeln!(out, "  {r}")?;
         }
@@ -231,7 +261,15 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
             let years: Vec<String> = p.years.iter().map(|y| format!("y{} {}", y.year, dollars(y.premium))).collect();
             writeln!(out, "  {}: {}", p.scenario, years.join(", "))?;
             for t in &p.tails {
-                writeln!(out, "    tail {} after year {}: {} paid by {} ({})", t.provider, t.after_year, dollars(t.premium), t.paid_by, t.note)?;
+                writeln!(
+                    out,
+                    "    tail {} after year {}: {} paid by {} ({})",
+                    t.provider,
+                    t.after_year,
+                    dollars(t.premium),
+                    t.paid_by,
+                    t.note
+                )?;
             }
             for n in &p.notes {
                 writeln!(out, "    note: {n}")?;
@@ -240,7 +278,8 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
     }
 
     writeln!(out, "\nCoverage features")?;
-    let mut rows = vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
+    let mut rows =
+        vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
     for (i, f) in FEATURE_ROWS.iter().enumerate() {
         let mut r = vec![f.to_string()];
         for o in &c.offers {

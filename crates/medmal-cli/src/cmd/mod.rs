@@ -2,4 +2,5 @@ pub mod check;
 pub mod compare;
 pub mod diff;
 pub mod quote;
+pub mod review;
 pub mod test;

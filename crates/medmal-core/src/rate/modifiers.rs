@@ -110,7 +110,9 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
 }
 
 /// Whole years without a reported claim: since the latest claim's report date, or since the
-/// end of training when there is none. `None` when neither is known.
+/// end of training when there is none. `None` when neither is known. Like every look-back, it
+/// considers claims reported before the effective date: one reported on that day belongs to the
+/// new term.
 pub(crate) fn claims_free_years(practice: &Practice, p: &Provider) -> Option<u32> {
     let effective = practice.coverage.effective;
     let in_practice = p.years_since_training;
@@ -118,7 +120,7 @@ pub(crate) fn claims_free_years(practice: &Practice, p: &Provider) -> Option<u32
         .claims
         .iter()
         .map(|c| c.reported)
-        .filter(|d| *d <= effective)
+        .filter(|d| *d < effective)
         .max()
         .map(|last| u32::try_from(whole_years(last, effective)).unwrap_or(0));
     match (since_claim, in_practice) {
