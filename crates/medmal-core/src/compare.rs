@@ -358,7 +358,7 @@ fn cheapest(offers: &[CarrierOffer]) -> Vec<Cheapest> {
 }
 
 /// The names of the feature grid's rows, in display order.
-pub const FEATURE_ROWS: [&str; 16] = [
+pub const FEATURE_ROWS: [&str; 17] = [
     "market",
     "state guaranty fund",
     "financial strength",
@@ -375,6 +375,7 @@ pub const FEATURE_ROWS: [&str; 16] = [
     "free tail",
     "tail options",
     "risk management services",
+    "services endorsed",
 ];
 
 /// A carrier's coverage features, in words, one per [`FEATURE_ROWS`] entry. Facts the manual

@@ -174,12 +174,16 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
         num(&mut e, "locum", "free_days", l.free_days.into());
         num(&mut e, "locum", "per_day", l.per_day);
     }
+    // One entry per option, so withdrawing an option reads as one change ("5% → not offered").
     for (label, c) in [("shared", m.entity.shared), ("separate", m.entity.separate)] {
-        match c {
-            Some(EntityCharge::Percent(p)) => num(&mut e, "entity", format!("{label} percent"), p),
-            Some(EntityCharge::Flat(a)) => num(&mut e, "entity", format!("{label} flat"), a),
-            None => text(&mut e, "entity", label, "not offered"),
-        }
+        let v = match c {
+            Some(EntityCharge::Percent(p)) => {
+                format!("{}% of providers' premium", (p * Decimal::ONE_HUNDRED).normalize())
+            }
+            Some(EntityCharge::Flat(a)) => format!("flat {}", fmt_money(a)),
+            None => "not offered".to_string(),
+        };
+        text(&mut e, "entity", label, v);
     }
     if let Some(x) = m.entity.maximum {
         num(&mut e, "entity", "maximum", x);
@@ -217,6 +221,12 @@ pub fn entries(m: &Manual) -> BTreeMap<(String, String), Value> {
             condition_text(&r.condition),
             format!("{:?}: {}", r.action, r.reason).to_lowercase(),
         );
+    }
+    // Policy-form features and carrier facts, in the words of the comparison grid.
+    if m.features.is_some() || m.carrier.is_some() {
+        for (feature, value) in crate::compare::feature_grid(m) {
+            text(&mut e, "features", feature, value);
+        }
     }
     let steps: Vec<String> = m.provider_steps.iter().map(provider_step_text).collect();
     text(&mut e, "rating", "provider", steps.join(" → "));

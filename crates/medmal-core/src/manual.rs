@@ -681,8 +681,8 @@ pub struct PolicyFeatures {
     pub deposition_representation: Option<Money>,
     /// Cyber / medical-records breach sublimit; `None` = not covered.
     pub cyber: Option<Money>,
-    /// States whose patients may be treated by telehealth under the policy (always includes
-    /// the manual's state); `["*"]` = anywhere in the US.
+    /// States whose patients may be treated by telehealth under the policy; `["*"]` = anywhere
+    /// in the US. The manual's own state is always covered, listed or not.
     pub telehealth_states: Vec<String>,
     /// Whether independent contractors can be scheduled on the policy.
     pub contractors_covered: bool,
