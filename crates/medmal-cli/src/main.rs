@@ -29,6 +29,14 @@ pub enum Format {
     Json,
 }
 
+/// Output of `compare`: the readable table, JSON, or the proposal document as HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Json,
+    Html,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Validate rate manuals: schema, references, tables, and version timelines.
@@ -59,8 +67,27 @@ enum Command {
         manuals: Option<PathBuf>,
         #[command(flatten)]
         what_if: cmd::compare::CompareArgs,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+        format: CompareFormat,
+    },
+    /// Write the proposal a broker hands the practice: recommendation, comparison, cost chart,
+    /// coverage grid, gaps and questions, worksheets (HTML or PDF by the file's extension).
+    Proposal {
+        /// Practice file (.toml or .json).
+        practice: PathBuf,
+        /// Output file: .html or .pdf.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, env = "MEDMAL_MANUALS")]
+        manuals: Option<PathBuf>,
+        #[command(flatten)]
+        what_if: cmd::compare::CompareArgs,
+        /// Date printed as "prepared on" (default: today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<jiff::civil::Date>,
+        /// Who prepared it (the broker or agency).
+        #[arg(long, default_value = "your broker")]
+        prepared_by: String,
     },
     /// Coverage gaps (severity, fact, consequence) and the questions to ask before binding.
     Review {
@@ -92,6 +119,10 @@ enum Command {
     },
 }
 
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    medmal_text::parse_date(s).ok_or_else(|| format!("`{s}` is not a date: expected YYYY-MM-DD"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -101,6 +132,9 @@ fn main() -> ExitCode {
         }
         Command::Compare { practice, manuals, what_if, format } => {
             cmd::compare::run(&practice, manuals, &what_if, format)
+        }
+        Command::Proposal { practice, out, manuals, what_if, date, prepared_by } => {
+            cmd::proposal::run(&practice, manuals, &what_if, &out, date, &prepared_by)
         }
         Command::Review { practice, manuals, carrier, format } => {
             cmd::review::run(&practice, manuals, carrier.as_deref(), format)

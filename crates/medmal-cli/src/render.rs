@@ -42,17 +42,7 @@ pub fn table(out: &mut dyn Write, indent: &str, rows: &[Vec<String>], right: &[b
 
 /// `12345.6` → `12,345.60`.
 pub fn dollars(x: Decimal) -> String {
-    let s = fmt_money(x.round_dp(2));
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}.{frac}")
+    medmal_core::money::fmt_dollars(x)
 }
 
 fn value_text(l: &Line) -> String {

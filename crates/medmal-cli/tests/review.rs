@@ -293,12 +293,12 @@ fn questions_are_filled_with_the_practices_facts() {
     let r = run(&manual_with(FEATURES), &p);
     let all = r.questions.join("\n");
     assert!(
-        all.contains("is Dr. One correctly classed as 80420 with none surgery (rated in Tiny Mutual class 1)"),
+        all.contains("is Dr. One correctly classed as 80420 with no surgery (rated in Tiny Mutual class 1)"),
         "{all}"
     );
     assert!(all.contains("will the policy name Clean Family Medicine PC and Dr. One"), "{all}");
     // Tail at term end: mature undiscounted 10000 × 1.25 = 12500, CM year 7 → factor 2.00.
-    assert!(all.contains("Dr. One $25000.00"), "{all}");
+    assert!(all.contains("Dr. One $25,000.00"), "{all}");
     assert!(all.contains("patients in NJ covered"), "{all}");
     assert!(all.contains("Tiny Mutual is rated A (Excellent); admitted"), "{all}");
 }

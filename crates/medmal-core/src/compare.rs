@@ -448,6 +448,15 @@ pub fn feature_grid(m: &Manual) -> Vec<(String, String)> {
         f.map_or_else(unknown, |f| {
             if f.risk_management_services.is_empty() { "none".into() } else { f.risk_management_services.join(", ") }
         }),
+        f.map_or_else(unknown, |f| {
+            if f.covered_services.is_empty() {
+                "none beyond the specialty".into()
+            } else {
+                f.covered_services.join(", ")
+            }
+        }),
     ];
+    // Every row has its answer: a missing one would shift the grid.
+    debug_assert_eq!(rows.len(), FEATURE_ROWS.len());
     FEATURE_ROWS.iter().map(|r| r.to_string()).zip(rows).collect()
 }

@@ -185,6 +185,21 @@ pub fn fmt_money(x: Decimal) -> String {
     }
 }
 
+/// Dollars with thousands separators and cents: `12345.6` → `12,345.60`.
+pub fn fmt_dollars(x: Decimal) -> String {
+    let s = fmt_money(x.round_dp(2));
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}.{frac}")
+}
+
 /// Show a factor without trailing zeros beyond two places (`0.850` → `0.85`, `1` → `1.00`).
 pub fn fmt_factor(x: Decimal) -> String {
     fmt_money(x)

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::manual::{ConsentToSettle, DefenseCosts, Limits, Manual, PolicyForm};
-use crate::money::fmt_money;
+use crate::money::fmt_dollars;
 use crate::practice::{Practice, Role};
 use crate::rate::RateError;
 use crate::worksheet::{Quote, QuoteStatus};
@@ -394,9 +394,13 @@ fn questions(practice: &Practice, manual: &Manual, quote: Option<&Quote>) -> Vec
         let class = quote.and_then(|q| q.providers.get(i)).and_then(|pp| pp.class.clone());
         if let Role::Physician { specialty, surgery } = &p.role {
             q.push(format!(
-                "Specialty fit: is {} correctly classed as {specialty} with {} surgery{}? Any procedures beyond that?",
+                "Specialty fit: is {} correctly classed as {specialty} with {}{}? Any procedures beyond that?",
                 p.name,
-                surgery.name(),
+                match surgery {
+                    crate::manual::SurgeryLevel::None => "no surgery",
+                    crate::manual::SurgeryLevel::Minor => "minor surgery",
+                    crate::manual::SurgeryLevel::Major => "major surgery (including obstetrics)",
+                },
                 class.map_or(String::new(), |c| format!(" (rated in {carrier} class {c})"))
             ));
         }
@@ -411,7 +415,7 @@ fn questions(practice: &Practice, manual: &Manual, quote: Option<&Quote>) -> Vec
         let tails: Vec<String> = qt
             .providers
             .iter()
-            .filter_map(|p| p.tail.as_ref().map(|t| format!("{} ${}", p.name, fmt_money(t.premium))))
+            .filter_map(|p| p.tail.as_ref().map(|t| format!("{} ${}", p.name, fmt_dollars(t.premium))))
             .collect();
         if !tails.is_empty() {
             q.push(format!(

@@ -37,14 +37,14 @@ pub fn series(c: &Comparison) -> Vec<(String, Vec<Decimal>)> {
 /// Pixel positions are the only floats here; every amount shown is an exact decimal label.
 pub fn svg(c: &Comparison) -> String {
     let data = series(c);
-    let (w, h, left, right, top, bottom) = (720.0_f64, 360.0_f64, 90.0_f64, 190.0_f64, 20.0_f64, 40.0_f64);
+    let (w, h, left, right, top, bottom) = (720.0_f64, 360.0_f64, 80.0_f64, 250.0_f64, 20.0_f64, 40.0_f64);
     let points = data.iter().map(|(_, p)| p.len()).max().unwrap_or(0).max(2);
     let max = data.iter().flat_map(|(_, p)| p.iter()).max().copied().unwrap_or(Decimal::ONE).max(Decimal::ONE);
     let max_f = max.to_f64().unwrap_or(1.0);
     let x = |i: usize| left + (w - left - right) * (i as f64) / ((points - 1) as f64);
     let y = |v: Decimal| top + (h - top - bottom) * (1.0 - v.to_f64().unwrap_or(0.0) / max_f);
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"Cumulative cost per carrier\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"10\" role=\"img\" aria-label=\"Cumulative cost per carrier\">\n"
     );
     s.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n"));
     for k in 0..=4 {
@@ -85,7 +85,7 @@ pub fn svg(c: &Comparison) -> String {
             "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{color}\">{} ${}</text>\n",
             w - right + 8.0,
             top + 16.0 * (k as f64) + 10.0,
-            escape(&name.chars().take(22).collect::<String>()),
+            escape(&name.chars().take(34).collect::<String>()),
             crate::money(last.round_dp(0)).trim_end_matches(".00")
         ));
     }

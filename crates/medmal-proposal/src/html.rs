@@ -90,23 +90,23 @@ fn worksheet(lines: &[Line]) -> String {
 pub fn render(p: &Proposal) -> String {
     let c = &p.comparison;
     let mut s = String::new();
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Malpractice insurance proposal — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Malpractice insurance proposal — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
         escape(&c.practice)
     );
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<h1>Medical professional liability proposal</h1>\n<p><strong>{}</strong> ({}) · prepared {} by {}</p>\n",
+        "<h1>Medical professional liability proposal</h1>\n<p><strong>{}</strong> ({}) · prepared {} by {}</p>",
         escape(&c.practice),
         escape(&c.state),
         p.prepared_on,
         escape(&p.prepared_by)
     );
     let ded = c.deductible.map_or("no deductible".to_string(), |d| format!("{} deductible", d.label()));
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<p class=\"muted\">Every carrier below is rated for the same coverage: {} {}, {ded}, entity {} limits. Costs over {} years assume a {}% annual rate trend.</p>\n",
+        "<p class=\"muted\">Every carrier below is rated for the same coverage: {} {}, {ded}, entity {} limits. Costs over {} years assume a {}% annual rate trend.</p>",
         escape(&c.form.name().replace('_', "-")),
         escape(&c.limits.label()),
         match c.entity_limits {
@@ -120,7 +120,7 @@ pub fn render(p: &Proposal) -> String {
     s.push_str("<h2>Recommendation</h2>\n<div class=\"summary\">\n");
     match p.recommended_offer() {
         Some(o) => {
-            let _ = write!(s, "<p><strong>We recommend {}.</strong></p>\n", escape(&o.carrier_name));
+            let _ = writeln!(s, "<p><strong>We recommend {}.</strong></p>", escape(&o.carrier_name));
         }
         None => s.push_str("<p><strong>No recommendation.</strong></p>\n"),
     }
@@ -178,7 +178,7 @@ pub fn render(p: &Proposal) -> String {
         if o.reasons.is_empty() {
             continue;
         }
-        let _ = write!(s, "<h3>{} — {}</h3>\n<ul>\n", escape(&o.carrier_name), o.label.name());
+        let _ = writeln!(s, "<h3>{} — {}</h3>\n<ul>", escape(&o.carrier_name), o.label.name());
         for r in &o.reasons {
             let _ = writeln!(s, "<li>{}</li>", escape(r));
         }
@@ -186,7 +186,7 @@ pub fn render(p: &Proposal) -> String {
     }
 
     // Cost over the years.
-    let _ = write!(s, "<h2>Cost over {} years</h2>\n", c.years);
+    let _ = writeln!(s, "<h2>Cost over {} years</h2>", c.years);
     s.push_str("<p class=\"muted\">Cumulative cost to the practice if it stays with each carrier, with every provider's tail bought at the end of the period.</p>\n");
     s.push_str(&chart::svg(c));
     s.push_str("<table>\n");
@@ -242,7 +242,7 @@ pub fn render(p: &Proposal) -> String {
     for r in &p.reviews {
         let name =
             c.offers.iter().find(|o| o.carrier == r.carrier).map_or(r.carrier.clone(), |o| o.carrier_name.clone());
-        let _ = write!(s, "<h3>{}</h3>\n", escape(&name));
+        let _ = writeln!(s, "<h3>{}</h3>", escape(&name));
         if r.gaps.is_empty() {
             s.push_str("<p>No gaps found.</p>\n");
             continue;
@@ -274,9 +274,9 @@ pub fn render(p: &Proposal) -> String {
     s.push_str("<p class=\"muted\">Each premium reproduces by hand from its worksheet: every step, the manual rule and table row it comes from, the factor or amount, and the running premium.</p>\n");
     for o in &c.offers {
         let Some(q) = &o.quote else { continue };
-        let _ = write!(s, "<h3>{} — manual {}</h3>\n", escape(&o.carrier_name), escape(&q.manual));
+        let _ = writeln!(s, "<h3>{} — manual {}</h3>", escape(&o.carrier_name), escape(&q.manual));
         for pp in &q.providers {
-            let _ = write!(s, "<p><strong>{}</strong>: {}</p>\n", escape(&pp.name), money(pp.premium));
+            let _ = writeln!(s, "<p><strong>{}</strong>: {}</p>", escape(&pp.name), money(pp.premium));
             s.push_str(&worksheet(&pp.worksheet));
         }
         s.push_str("<p><strong>Policy</strong></p>\n");

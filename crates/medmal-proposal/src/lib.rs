@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod html;
+pub mod pdf;
 
 use jiff::civil::Date;
 use medmal_core::compare::{CarrierOffer, Comparison, OfferLabel};
@@ -123,15 +124,5 @@ impl Proposal {
 
 /// `12345.6` → `12,345.60`.
 pub fn money(x: Decimal) -> String {
-    let s = medmal_core::money::fmt_money(x.round_dp(2));
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{sign}{out}.{frac}")
+    medmal_core::money::fmt_dollars(x)
 }

@@ -11,7 +11,7 @@ use medmal_core::practice::EntityLimits;
 use medmal_core::projection::Scenario;
 use rust_decimal::Decimal;
 
-use crate::Format;
+use crate::CompareFormat;
 use crate::render::{dollars, table};
 use crate::sources::{load_manuals, manuals_dir, print_diagnostics};
 
@@ -120,8 +120,17 @@ pub fn run(
     practice_path: &Path,
     manuals: Option<PathBuf>,
     args: &CompareArgs,
-    format: Format,
+    format: CompareFormat,
 ) -> std::io::Result<ExitCode> {
+    if format == CompareFormat::Html {
+        // The comparison as a document: the same page `medmal proposal --out x.html` writes.
+        let p = match crate::cmd::proposal::build(practice_path, manuals, args, None, "your broker")? {
+            Ok(p) => p,
+            Err(code) => return Ok(code),
+        };
+        std::io::stdout().lock().write_all(medmal_proposal::html::render(&p).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let opts = match options(args)? {
         Ok(o) => o,
         Err(code) => return Ok(code),
@@ -143,11 +152,11 @@ pub fn run(
     }
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json => {
+        CompareFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &c)?;
             writeln!(out)?;
         }
-        Format::Table => render(&mut out, &c)?,
+        CompareFormat::Table | CompareFormat::Html => render(&mut out, &c)?,
     }
     Ok(ExitCode::SUCCESS)
 }
