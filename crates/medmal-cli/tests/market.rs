@@ -40,6 +40,8 @@ struct Row {
     counties: Vec<String>,
     /// The other counties the range names: their territories, when rated, must be in range.
     also: Vec<String>,
+    /// Other names for these counties, checked only where a manual lists them.
+    aliases: Vec<String>,
     rest_of_state: bool,
     /// One band per entry of `SPECIALTIES`.
     bands: Vec<Band>,
@@ -71,6 +73,7 @@ fn load_calibration() -> Vec<Row> {
             d.at(node, "a range needs at least one county in `counties`");
         }
         let also = r.strings(&mut d, "also");
+        let aliases = r.strings(&mut d, "aliases");
         let rest_of_state = r.bool(&mut d, "rest_of_state").unwrap_or(false);
         let mut bands = Vec::new();
         for (code, _, _) in SPECIALTIES {
@@ -93,7 +96,7 @@ fn load_calibration() -> Vec<Row> {
             }
         }
         r.finish(&mut d);
-        rows.push(Row { state, territory, counties, also, rest_of_state, bands, sources });
+        rows.push(Row { state, territory, counties, also, aliases, rest_of_state, bands, sources });
     }
     top.finish(&mut d);
     let problems: Vec<String> = d.list.iter().map(ToString::to_string).collect();
@@ -150,20 +153,35 @@ fn dollars(x: Decimal) -> String {
     format!("{sign}{out}")
 }
 
+/// Where a rate sits in its range: 0% at the minimum, 100% at the maximum.
+fn position(rate: Decimal, band: &Band) -> String {
+    let width = band.max - band.min;
+    if width.is_zero() {
+        return "–".into();
+    }
+    let pct = ((rate - band.min) / width * Decimal::from(100))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    format!("{pct}%")
+}
+
 fn k(x: Decimal) -> String {
     format!("{}k", (x / Decimal::from(1000)).normalize())
 }
 
 /// The territories of `m` that calibration row `row` covers, each with the counties that
-/// reach it. `Err` names a representative county the manual cannot rate.
+/// reach it, and the representative counties the manual cannot rate.
 fn territories_for(m: &Manual, row: &Row, rows: &[Row]) -> (Vec<(String, Vec<String>)>, Vec<String>) {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let mut problems = Vec::new();
-    let mut add =
-        |t: &str, via: String, out: &mut Vec<(String, Vec<String>)>| match out.iter_mut().find(|(id, _)| id == t) {
-            Some((_, v)) => v.push(via),
-            None => out.push((t.to_string(), vec![via])),
-        };
+    let add = |t: &str, via: String, out: &mut Vec<(String, Vec<String>)>| match out.iter_mut().find(|(id, _)| id == t)
+    {
+        Some((_, v)) => {
+            if !v.contains(&via) {
+                v.push(via);
+            }
+        }
+        None => out.push((t.to_string(), vec![via])),
+    };
     for c in &row.counties {
         match m.territory_of(c) {
             Some(t) => add(t, c.clone(), &mut out),
@@ -179,11 +197,16 @@ fn territories_for(m: &Manual, row: &Row, rows: &[Row]) -> (Vec<(String, Vec<Str
             add(t, c.clone(), &mut out);
         }
     }
+    for a in &row.aliases {
+        if let Some((c, t)) = m.territories.counties.iter().find(|(c, _)| c.eq_ignore_ascii_case(a)) {
+            add(t, c.clone(), &mut out);
+        }
+    }
     if row.rest_of_state {
         let named: BTreeSet<String> = rows
             .iter()
             .filter(|r| r.state == row.state && !r.rest_of_state)
-            .flat_map(|r| r.counties.iter().chain(&r.also))
+            .flat_map(|r| r.counties.iter().chain(&r.also).chain(&r.aliases))
             .map(|c| c.to_ascii_lowercase())
             .collect();
         if let Some(t) = &m.territories.default {
@@ -215,21 +238,25 @@ fn every_manual_rates_inside_the_calibration_ranges() {
     let mut checked = 0;
     writeln!(
         table,
-        "| state | calibration territory | manual | carrier territory (counties) | IM 80208 | GS 80143 | OB 80153 |"
+        "| state | calibration territory | manual | carrier territory | checked via | IM 80208 | GS 80143 | OB 80153 |"
     )
     .unwrap();
-    writeln!(table, "|---|---|---|---|--:|--:|--:|").unwrap();
+    writeln!(table, "|---|---|---|---|---|--:|--:|--:|").unwrap();
     for m in &manuals {
-        let state_rows: Vec<&Row> = rows.iter().filter(|r| r.state == m.meta.state).collect();
-        if state_rows.is_empty() {
+        if !rows.iter().any(|r| r.state == m.meta.state) {
             failures.push(format!("{}: no calibration range for state {}", m.meta.id(), m.meta.state));
         }
-        for row in state_rows {
+    }
+    // Grouped by calibration territory, so the carriers sit side by side under their range.
+    for row in &rows {
+        let range_cells: Vec<String> =
+            row.bands.iter().map(|b| format!("*{}–{}*", dollars(b.min), dollars(b.max))).collect();
+        writeln!(table, "| {} | {} | *range* | | | {} |", row.state, row.territory, range_cells.join(" | ")).unwrap();
+        for m in manuals.iter().filter(|m| m.meta.state == row.state) {
             let (territories, problems) = territories_for(m, row, &rows);
             failures.extend(problems);
             for (t, via) in territories {
-                let tname =
-                    m.territories.list.iter().find(|x| x.id == t).map_or(String::new(), |x| format!(" {}", x.name));
+                let tname = m.territories.list.iter().find(|x| x.id == t).map_or(String::new(), |x| x.name.clone());
                 let mut cells = Vec::new();
                 for ((code, short, surgery), band) in SPECIALTIES.iter().zip(&row.bands) {
                     match manual_rate(m, code, *surgery, &t) {
@@ -249,7 +276,7 @@ fn every_manual_rates_inside_the_calibration_ranges() {
                                 ));
                                 cells.push(format!("**{} ✗** ({}–{})", dollars(rate), k(band.min), k(band.max)));
                             } else {
-                                cells.push(dollars(rate));
+                                cells.push(format!("{} ({})", dollars(rate), position(rate, band)));
                             }
                         }
                         Err(e) => {
@@ -260,7 +287,7 @@ fn every_manual_rates_inside_the_calibration_ranges() {
                 }
                 writeln!(
                     table,
-                    "| {} | {} | {} | {}{} ({}) | {} |",
+                    "| {} | {} | {} | {} {} | {} | {} |",
                     row.state,
                     row.territory,
                     m.meta.id(),
@@ -296,7 +323,10 @@ fn every_manual_rates_inside_the_calibration_ranges() {
         )
         .unwrap();
     }
-    println!("Mature claims-made 1M/3M manual rates (base × ILF × mature step), by manual:\n");
+    println!(
+        "Mature claims-made 1M/3M manual rates (base × ILF × mature step), by calibration territory;\n\
+         (n%) is where the rate sits in its range, 0% = minimum, 100% = maximum:\n"
+    );
     println!("{table}");
     println!("{checked} rates checked; {} problem(s)", failures.len());
     assert!(!manuals.is_empty(), "no manuals found under manuals/");

@@ -157,55 +157,72 @@ pub struct WorksheetBuilder {
     pub step_rounding: Option<Rounding>,
     /// Set when an amount left the decimal range; the engine turns it into an error.
     pub overflow: bool,
+    /// Whether lines are kept. Off when only the amount is wanted (a tail's mature basis, a
+    /// book re-rating), so no row text is ever formatted.
+    pub record: bool,
 }
 
 impl WorksheetBuilder {
     pub fn new(step_rounding: Option<Rounding>) -> Self {
-        Self { lines: Vec::new(), running: Decimal::ZERO, step_rounding, overflow: false }
+        Self { lines: Vec::new(), running: Decimal::ZERO, step_rounding, overflow: false, record: true }
+    }
+
+    /// A builder that computes the premium without keeping lines.
+    pub fn amount_only(step_rounding: Option<Rounding>) -> Self {
+        Self { record: false, ..Self::new(step_rounding) }
     }
 
     fn settle(&self, x: Money) -> Money {
         self.step_rounding.map_or(x, |r| r.apply(x))
     }
 
-    pub fn set(&mut self, step: &str, rule: &str, row: impl Into<String>, value: Money) {
+    pub fn set(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, value: Money) {
         self.running = value;
-        self.push(step, rule, row.into(), Op::Set, value);
+        self.push(step, rule, row, Op::Set, value);
     }
 
-    pub fn multiply(&mut self, step: &str, rule: &str, row: impl Into<String>, factor: Decimal) {
+    pub fn multiply(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, factor: Decimal) {
         match self.running.checked_mul(factor) {
             Some(x) => self.running = self.settle(x),
             None => self.overflow = true,
         }
-        self.push(step, rule, row.into(), Op::Multiply, factor);
+        self.push(step, rule, row, Op::Multiply, factor);
     }
 
-    pub fn add(&mut self, step: &str, rule: &str, row: impl Into<String>, amount: Money) {
+    pub fn add(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, amount: Money) {
         match self.running.checked_add(amount) {
             Some(x) => self.running = self.settle(x),
             None => self.overflow = true,
         }
-        self.push(step, rule, row.into(), Op::Add, amount);
+        self.push(step, rule, row, Op::Add, amount);
     }
 
-    pub fn note(&mut self, step: &str, rule: &str, row: impl Into<String>, value: Decimal) {
-        self.push(step, rule, row.into(), Op::Note, value);
+    pub fn note(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, value: Decimal) {
+        self.push(step, rule, row, Op::Note, value);
     }
 
     pub fn round(&mut self, step: &str, rule: &str, rounding: &Rounding) {
         self.running = rounding.apply(self.running);
-        self.push(step, rule, rounding.describe(), Op::Round, rounding.unit);
+        self.push(step, rule, || rounding.describe(), Op::Round, rounding.unit);
     }
 
     pub fn minimum(&mut self, step: &str, rule: &str, minimum: Money) {
         let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
         self.running = self.running.max(minimum);
-        self.push(step, rule, row.to_string(), Op::Minimum, minimum);
+        self.push(step, rule, || row.to_string(), Op::Minimum, minimum);
     }
 
-    fn push(&mut self, step: &str, rule: &str, row: String, op: Op, value: Decimal) {
-        self.lines.push(Line { step: step.to_string(), rule: rule.to_string(), row, op, value, running: self.running });
+    fn push(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, op: Op, value: Decimal) {
+        if self.record {
+            self.lines.push(Line {
+                step: step.to_string(),
+                rule: rule.to_string(),
+                row: row(),
+                op,
+                value,
+                running: self.running,
+            });
+        }
     }
 }
 

@@ -53,13 +53,15 @@ pub(crate) fn experience_mod(
         ws.note(
             "Expected losses",
             "experience.expected",
-            format!(
-                "{}: class {class} {} × {} × {} years",
-                practice.providers[r.index].name,
-                fmt_money(per_year),
-                r.exposure_weight().normalize(),
-                plan.period_years
-            ),
+            || {
+                format!(
+                    "{}: class {class} {} × {} × {} years",
+                    practice.providers[r.index].name,
+                    fmt_money(per_year),
+                    r.exposure_weight().normalize(),
+                    plan.period_years
+                )
+            },
             e,
         );
     }
@@ -72,12 +74,14 @@ pub(crate) fn experience_mod(
         ws.note(
             "Actual loss",
             "experience.per_claim_limit",
-            format!(
-                "reported {}: paid {} limited to {}",
-                l.reported,
-                fmt_money(l.paid),
-                fmt_money(plan.per_claim_limit)
-            ),
+            || {
+                format!(
+                    "reported {}: paid {} limited to {}",
+                    l.reported,
+                    fmt_money(l.paid),
+                    fmt_money(plan.per_claim_limit)
+                )
+            },
             limited,
         );
     }
@@ -98,7 +102,7 @@ pub(crate) fn experience_mod(
             (z, format!("Z = E / (E + K) = {} / ({} + {})", fmt_money(expected), fmt_money(expected), fmt_money(k)))
         }
     };
-    ws.note("Credibility", "experience.credibility", format!("{how}, rounded to {dp} places"), z);
+    ws.note("Credibility", "experience.credibility", || format!("{how}, rounded to {dp} places"), z);
     let swing = z
         .checked_mul(actual - expected)
         .and_then(|num| div_round_half_up(num, expected, plan.mod_decimals))
@@ -114,7 +118,7 @@ pub(crate) fn experience_mod(
         raw.normalize(),
         if capped == raw { String::new() } else { format!(", capped to {}", capped.normalize()) }
     );
-    ws.note("Experience modification", "experience", row, capped);
+    ws.note("Experience modification", "experience", || row, capped);
     Ok(Some(ExperienceOutcome {
         worksheet: Some(ExperienceWorksheet {
             expected,

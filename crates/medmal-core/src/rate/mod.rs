@@ -198,7 +198,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
 /// Entity charge, fund surcharges, policy rounding and minimum, in the manual's order.
 fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) -> Result<WorksheetBuilder, RateError> {
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
-    ws.set("Providers' premium", "providers", "sum of provider premiums", providers_total);
+    ws.set("Providers' premium", "providers", || "sum of provider premiums".into(), providers_total);
     for step in &manual.policy_steps {
         match step {
             PolicyStep::Entity => {
@@ -242,21 +242,24 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                     amount = max;
                     row.push_str(&format!(", capped at maximum {}", max.normalize()));
                 }
-                ws.add("Entity charge", &format!("entity.{label}"), row, amount);
+                ws.add("Entity charge", &format!("entity.{label}"), || row, amount);
             }
             PolicyStep::Surcharge { id } => {
                 let Some(s) = manual.surcharges.iter().find(|s| &s.id == id) else {
                     continue;
                 };
-                let amount = ws.running.checked_mul(s.percent).unwrap_or(Decimal::MAX);
+                let before = ws.running;
+                let amount = before.checked_mul(s.percent).unwrap_or(Decimal::MAX);
                 ws.add(
                     &s.name,
                     &format!("surcharges.{}", s.id),
-                    format!(
-                        "{}% of premium {}",
-                        (s.percent * Decimal::ONE_HUNDRED).normalize(),
-                        crate::money::fmt_money(ws.running)
-                    ),
+                    || {
+                        format!(
+                            "{}% of premium {}",
+                            (s.percent * Decimal::ONE_HUNDRED).normalize(),
+                            crate::money::fmt_money(before)
+                        )
+                    },
                     amount,
                 );
             }

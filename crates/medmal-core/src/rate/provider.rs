@@ -297,11 +297,15 @@ fn retro_date(
 pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -> Result<RatedProvider, RateError> {
     let manual = ctx.manual;
     let p = &ctx.practice.providers[r.index];
-    let mut ws = WorksheetBuilder::new(manual.step_rounding);
+    // The tail basis needs only the amount: its worksheet shows the basis as one line.
+    let mut ws = match mode {
+        Mode::Actual => WorksheetBuilder::new(manual.step_rounding),
+        Mode::MatureUndiscounted => WorksheetBuilder::amount_only(manual.step_rounding),
+    };
 
     if let Basis::Flat { amount, role, shared } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
-        ws.set("Flat mid-level charge", &format!("midlevels.{role}"), format!("{role}, {which} limits"), *amount);
+        ws.set("Flat mid-level charge", &format!("midlevels.{role}"), || format!("{role}, {which} limits"), *amount);
         for step in &manual.provider_steps {
             match step {
                 ProviderStep::Round(rule) => ws.round("Rounding", "rating.provider", rule),
@@ -330,7 +334,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                         ),
                     )
                 })?;
-                ws.multiply("Increased limits factor", "limits", limits.label(), factor);
+                ws.multiply("Increased limits factor", "limits", || limits.label(), factor);
             }
             ProviderStep::Deductible => {
                 let Some(ded) = ctx.practice.coverage.deductible else {
@@ -351,7 +355,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                 ws.multiply(
                     "Deductible credit",
                     "deductibles",
-                    format!("{}: {}% credit", ded.label(), (opt.credit * Decimal::ONE_HUNDRED).normalize()),
+                    || format!("{}: {}% credit", ded.label(), (opt.credit * Decimal::ONE_HUNDRED).normalize()),
                     Decimal::ONE - opt.credit,
                 );
             }
@@ -370,7 +374,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                     ws.multiply(
                         "Experience modification",
                         "experience",
-                        "group experience (see experience worksheet)",
+                        || "group experience (see experience worksheet)".into(),
                         m,
                     );
                 }
@@ -382,12 +386,14 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                     ws.add(
                         "Locum tenens charge",
                         "locum",
-                        format!(
-                            "{} days − {} free = {days} days × {}",
-                            p.locum_days,
-                            rule.free_days,
-                            fmt_money(rule.per_day)
-                        ),
+                        || {
+                            format!(
+                                "{} days − {} free = {days} days × {}",
+                                p.locum_days,
+                                rule.free_days,
+                                fmt_money(rule.per_day)
+                            )
+                        },
                         rule.per_day * Decimal::from(days),
                     );
                 }
@@ -418,7 +424,7 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
     let class_name = manual.class(class).map_or(String::new(), |c| format!(" {}", c.name));
     if let [(county, terr, _)] = r.territories.as_slice() {
         let rate = rate_of(manual, class, terr)?;
-        ws.set("Base rate", "base_rates", format!("class {class}{class_name}, territory {terr} ({county})"), rate);
+        ws.set("Base rate", "base_rates", || format!("class {class}{class_name}, territory {terr} ({county})"), rate);
     } else {
         let mut blended = Decimal::ZERO;
         for (county, terr, pct) in &r.territories {
@@ -429,14 +435,14 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
             ws.note(
                 "Base rate share",
                 "base_rates",
-                format!("class {class}, territory {terr} ({county}) at {}% of practice", pct.normalize()),
+                || format!("class {class}, territory {terr} ({county}) at {}% of practice", pct.normalize()),
                 rate,
             );
         }
         ws.set(
             "Blended base rate",
             "base_rates",
-            format!("class {class}{class_name}, weighted by percent of practice"),
+            || format!("class {class}{class_name}, weighted by percent of practice"),
             blended,
         );
     }
@@ -445,7 +451,7 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
         ws.multiply(
             "Mid-level percent of class",
             &format!("midlevels.{role}"),
-            format!("{role}, {which} limits"),
+            || format!("{role}, {which} limits"),
             *percent,
         );
     }
@@ -468,7 +474,7 @@ fn policy_form(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode, ws: &mut Works
                 PolicyForm::Occurrence => Decimal::ONE,
                 PolicyForm::ClaimsMade => form.occurrence_factor.ok_or_else(|| not_written("occurrence"))?,
             };
-            ws.multiply("Occurrence form factor", "occurrence", "occurrence relative to base form", f);
+            ws.multiply("Occurrence form factor", "occurrence", || "occurrence relative to base form".into(), f);
         }
         PolicyForm::ClaimsMade => {
             let steps = form.claims_made_steps.as_ref().ok_or_else(|| not_written("claims-made"))?;
@@ -482,13 +488,13 @@ fn policy_form(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode, ws: &mut Works
                 Mode::MatureUndiscounted => (steps.len().saturating_sub(1), "mature (tail basis)".to_string()),
             };
             let f = steps.get(idx).copied().ok_or_else(|| not_written("claims-made"))?;
-            ws.multiply("Claims-made step factor", "claims_made.steps", row, f);
+            ws.multiply("Claims-made step factor", "claims_made.steps", || row, f);
             if manual.meta.base_form == PolicyForm::Occurrence {
                 let m = form.claims_made_mature_factor.ok_or_else(|| not_written("claims-made"))?;
                 ws.multiply(
                     "Mature claims-made relativity",
                     "claims_made.mature_factor",
-                    "mature claims-made to occurrence",
+                    || "mature claims-made to occurrence".into(),
                     m,
                 );
             }

@@ -45,7 +45,12 @@ pub(crate) fn tail_quote(
     let mut ws = WorksheetBuilder::new(None);
     let basis = match rules.basis {
         TailBasis::Expiring => {
-            ws.set("Tail basis: expiring premium", "tail.basis", "provider's premium this term", rated.premium);
+            ws.set(
+                "Tail basis: expiring premium",
+                "tail.basis",
+                || "provider's premium this term".into(),
+                rated.premium,
+            );
             rated.premium
         }
         TailBasis::MatureUndiscounted => {
@@ -53,16 +58,15 @@ pub(crate) fn tail_quote(
             ws.set(
                 "Tail basis: mature undiscounted premium",
                 "tail.basis",
-                "provider steps at the mature claims-made factor, without individual credits, schedule or experience",
-                mature.premium,
-            );
+                || "provider steps at the mature claims-made factor, without individual credits, schedule or experience".into(),
+                mature.premium);
             mature.premium
         }
     };
     ws.multiply(
         "Tail factor",
         "tail.factors",
-        format!("claims-made year {year} (row {}), length {length}", row.claims_made_year),
+        || format!("claims-made year {year} (row {}), length {length}", row.claims_made_year),
         factor,
     );
     ws.round("Tail rounding", "tail.rounding", &rules.rounding);

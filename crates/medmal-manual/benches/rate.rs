@@ -1,5 +1,5 @@
 //! Rating speed on the sample manual: one provider with its full worksheet, and a 10-provider
-//! practice. Run with `cargo bench -p medmal-cli --bench rate`.
+//! practice. Run with `cargo bench -p medmal-manual --bench rate`.
 //!
 //! A baseline is measured in the same run — cloning the practice, the least work any rating
 //! must do to touch its input — and each result is printed as a ratio to it, so figures from
@@ -36,7 +36,9 @@ fn load() -> (Vec<Manual>, Practice, Practice) {
 }
 
 fn pick<'m>(manuals: &'m [Manual], p: &Practice) -> &'m Manual {
-    let candidates: Vec<&Manual> = manuals.iter().filter(|m| m.meta.state == p.state).collect();
+    // The reference manual that uses every element of the format.
+    let candidates: Vec<&Manual> =
+        manuals.iter().filter(|m| m.meta.state == p.state && m.meta.carrier == "keystone-mutual").collect();
     select_version(&candidates, p.coverage.effective, p.coverage.transaction).expect("a manual in force")
 }
 
@@ -59,7 +61,8 @@ fn bench(c: &mut Criterion) {
     let (manuals, solo, group) = load();
     let m_solo = pick(&manuals, &solo);
     let m_group = pick(&manuals, &group);
-    assert!(rate(m_solo, &solo).is_ok() && rate(m_group, &group).is_ok());
+    let (a, b) = (rate(m_solo, &solo), rate(m_group, &group));
+    assert!(a.is_ok() && b.is_ok(), "{:?} {:?}", a.err(), b.err());
 
     c.bench_function("baseline: clone practice (1 provider)", |b| b.iter(|| black_box(solo.clone())));
     c.bench_function("rate 1 provider with worksheet", |b| b.iter(|| rate(black_box(m_solo), black_box(&solo))));
