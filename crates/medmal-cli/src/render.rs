@@ -66,7 +66,7 @@ pub fn worksheet(out: &mut dyn Write, indent: &str, lines: &[Line]) -> io::Resul
     let mut rows = vec![vec!["step".into(), "rule".into(), "row".into(), "value".into(), "running".into()]];
     for l in lines {
         let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-        rows.push(vec![l.step.clone(), l.rule.clone(), l.row.clone(), value_text(l), running]);
+        rows.push(vec![l.step.to_string(), l.rule.to_string(), l.row.clone(), value_text(l), running]);
     }
     table(out, indent, &rows, &[false, false, false, true, true])
 }

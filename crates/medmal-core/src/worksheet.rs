@@ -1,5 +1,7 @@
 //! The result of rating: premiums with the worksheet that reproduces them by hand.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
@@ -10,9 +12,9 @@ use crate::money::{Money, Rounding, fmt_money};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
     /// What the step is, in words: "Claims-made step factor".
-    pub step: String,
+    pub step: Cow<'static, str>,
     /// Where in the manual the value comes from: `claims_made.steps`, `modifiers.part_time`.
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     /// The table row or key used: "year 3 (retro 2023-07-01)".
     pub row: String,
     pub op: Op,
@@ -176,12 +178,24 @@ impl WorksheetBuilder {
         self.step_rounding.map_or(x, |r| r.apply(x))
     }
 
-    pub fn set(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, value: Money) {
+    pub fn set(
+        &mut self,
+        step: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+        row: impl FnOnce() -> String,
+        value: Money,
+    ) {
         self.running = value;
         self.push(step, rule, row, Op::Set, value);
     }
 
-    pub fn multiply(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, factor: Decimal) {
+    pub fn multiply(
+        &mut self,
+        step: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+        row: impl FnOnce() -> String,
+        factor: Decimal,
+    ) {
         match self.running.checked_mul(factor) {
             Some(x) => self.running = self.settle(x),
             None => self.overflow = true,
@@ -189,7 +203,13 @@ impl WorksheetBuilder {
         self.push(step, rule, row, Op::Multiply, factor);
     }
 
-    pub fn add(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, amount: Money) {
+    pub fn add(
+        &mut self,
+        step: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+        row: impl FnOnce() -> String,
+        amount: Money,
+    ) {
         match self.running.checked_add(amount) {
             Some(x) => self.running = self.settle(x),
             None => self.overflow = true,
@@ -197,26 +217,39 @@ impl WorksheetBuilder {
         self.push(step, rule, row, Op::Add, amount);
     }
 
-    pub fn note(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, value: Decimal) {
+    pub fn note(
+        &mut self,
+        step: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+        row: impl FnOnce() -> String,
+        value: Decimal,
+    ) {
         self.push(step, rule, row, Op::Note, value);
     }
 
-    pub fn round(&mut self, step: &str, rule: &str, rounding: &Rounding) {
+    pub fn round(&mut self, step: &'static str, rule: &'static str, rounding: &Rounding) {
         self.running = rounding.apply(self.running);
         self.push(step, rule, || rounding.describe(), Op::Round, rounding.unit);
     }
 
-    pub fn minimum(&mut self, step: &str, rule: &str, minimum: Money) {
+    pub fn minimum(&mut self, step: &'static str, rule: &'static str, minimum: Money) {
         let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
         self.running = self.running.max(minimum);
         self.push(step, rule, || row.to_string(), Op::Minimum, minimum);
     }
 
-    fn push(&mut self, step: &str, rule: &str, row: impl FnOnce() -> String, op: Op, value: Decimal) {
+    fn push(
+        &mut self,
+        step: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+        row: impl FnOnce() -> String,
+        op: Op,
+        value: Decimal,
+    ) {
         if self.record {
             self.lines.push(Line {
-                step: step.to_string(),
-                rule: rule.to_string(),
+                step: step.into(),
+                rule: rule.into(),
                 row: row(),
                 op,
                 value,

@@ -80,7 +80,7 @@ fn worksheet(lines: &[Line]) -> String {
             Op::Note => format!("({})", l.value.normalize()),
         };
         let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-        s.push_str(&tr(&[l.step.clone(), l.rule.clone(), l.row.clone(), value, running], 3));
+        s.push_str(&tr(&[l.step.to_string(), l.rule.to_string(), l.row.clone(), value, running], 3));
     }
     s.push_str("</table>\n");
     s

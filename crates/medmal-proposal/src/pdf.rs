@@ -64,7 +64,7 @@ fn worksheet_rows(lines: &[Line]) -> Vec<Vec<String>> {
                 Op::Note => format!("({})", l.value.normalize()),
             };
             let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-            vec![l.step.clone(), l.row.clone(), value, running]
+            vec![l.step.to_string(), l.row.clone(), value, running]
         })
         .collect()
 }

@@ -242,7 +242,7 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                     amount = max;
                     row.push_str(&format!(", capped at maximum {}", max.normalize()));
                 }
-                ws.add("Entity charge", &format!("entity.{label}"), || row, amount);
+                ws.add("Entity charge", format!("entity.{label}"), || row, amount);
             }
             PolicyStep::Surcharge { id } => {
                 let Some(s) = manual.surcharges.iter().find(|s| &s.id == id) else {
@@ -251,8 +251,8 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                 let before = ws.running;
                 let amount = before.checked_mul(s.percent).unwrap_or(Decimal::MAX);
                 ws.add(
-                    &s.name,
-                    &format!("surcharges.{}", s.id),
+                    s.name.clone(),
+                    format!("surcharges.{}", s.id),
                     || {
                         format!(
                             "{}% of premium {}",

@@ -148,7 +148,7 @@ pub(crate) fn apply_group(
             continue;
         };
         if let Some((adj, row)) = adjustment(&m.rule, practice, p) {
-            ws.note(&m.name, &format!("modifiers.{}", m.id), || format!("{row}: {}", pct(adj)), adj);
+            ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{row}: {}", pct(adj)), adj);
             adjustments.push(adj);
         }
     }
@@ -156,7 +156,7 @@ pub(crate) fn apply_group(
         return Ok(());
     }
     let (factor, row) = combine(group, &adjustments);
-    ws.multiply(&group.name, &format!("modifier_groups.{}", group.id), || row, factor);
+    ws.multiply(group.name.clone(), format!("modifier_groups.{}", group.id), || row, factor);
     Ok(())
 }
 
@@ -205,7 +205,7 @@ impl ScheduleFactor {
             return;
         };
         for (name, id, adj) in &self.notes {
-            ws.note(name, &format!("schedule.{id}"), || pct(*adj), *adj);
+            ws.note(name.clone(), format!("schedule.{id}"), || pct(*adj), *adj);
         }
         ws.multiply("Schedule rating", "schedule", || row.clone(), *factor);
     }

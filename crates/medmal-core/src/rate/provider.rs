@@ -305,7 +305,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
 
     if let Basis::Flat { amount, role, shared } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
-        ws.set("Flat mid-level charge", &format!("midlevels.{role}"), || format!("{role}, {which} limits"), *amount);
+        ws.set("Flat mid-level charge", format!("midlevels.{role}"), || format!("{role}, {which} limits"), *amount);
         for step in &manual.provider_steps {
             match step {
                 ProviderStep::Round(rule) => ws.round("Rounding", "rating.provider", rule),
@@ -450,7 +450,7 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
         let which = if *shared { "shared" } else { "separate" };
         ws.multiply(
             "Mid-level percent of class",
-            &format!("midlevels.{role}"),
+            format!("midlevels.{role}"),
             || format!("{role}, {which} limits"),
             *percent,
         );
