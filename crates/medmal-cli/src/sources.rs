@@ -31,6 +31,17 @@ pub fn print_diagnostics(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::
     Ok(())
 }
 
+/// Read a practice file; problems are printed to stderr and make this `None`.
+pub fn load_practice(path: &Path) -> std::io::Result<Option<medmal_core::Practice>> {
+    match medmal_practice::load_practice(path) {
+        Ok(p) => Ok(Some(p)),
+        Err(diags) => {
+            print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
+            Ok(None)
+        }
+    }
+}
+
 /// Load every manual under `dir`; problems are printed to stderr and make this `None`.
 pub fn load_manuals(dir: &Path) -> std::io::Result<Option<Vec<LoadedManual>>> {
     let (manuals, diags) = medmal_manual::load_all(dir);

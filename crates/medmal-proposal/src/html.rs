@@ -3,11 +3,9 @@
 
 use std::fmt::Write;
 
-use medmal_core::compare::FEATURE_ROWS;
-use medmal_core::money::fmt_money;
-use medmal_core::worksheet::{Line, Op};
+use medmal_core::worksheet::Line;
 
-use crate::{Proposal, chart, money};
+use crate::{Proposal, Table, chart, money, tables};
 
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -67,23 +65,24 @@ fn tr(cells: &[String], num_from: usize) -> String {
     s
 }
 
-fn worksheet(lines: &[Line]) -> String {
-    let mut s = String::from("<table class=\"worksheet\">\n");
-    s.push_str(&th(&["step".into(), "rule".into(), "row".into(), "value".into(), "running".into()], 3));
-    for l in lines {
-        let value = match l.op {
-            Op::Multiply => format!("× {}", l.value.normalize()),
-            Op::Add => format!("+ {}", fmt_money(l.value)),
-            Op::Set => format!("= {}", fmt_money(l.value)),
-            Op::Round => format!("≈ {}", l.value.normalize()),
-            Op::Minimum => format!("≥ {}", fmt_money(l.value)),
-            Op::Note => format!("({})", l.value.normalize()),
-        };
-        let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-        s.push_str(&tr(&[l.step.to_string(), l.rule.to_string(), l.row.clone(), value, running], 3));
+/// A table: header cells, then rows; columns from `num_from` on are right-aligned figures.
+fn table(t: &Table, num_from: usize, bold_last: bool) -> String {
+    let mut s = String::from("<table>\n");
+    s.push_str(&th(&t.header, num_from));
+    for (i, r) in t.rows.iter().enumerate() {
+        let row = tr(r, num_from);
+        if bold_last && i + 1 == t.rows.len() {
+            s.push_str(&row.replace("<td", "<td style=\"font-weight:bold\""));
+        } else {
+            s.push_str(&row);
+        }
     }
     s.push_str("</table>\n");
     s
+}
+
+fn worksheet(lines: &[Line]) -> String {
+    table(&tables::worksheet(lines), 3, false).replacen("<table>", "<table class=\"worksheet\">", 1)
 }
 
 /// The whole document.
@@ -130,50 +129,8 @@ pub fn render(p: &Proposal) -> String {
     s.push_str("</div>\n");
 
     // Comparison table.
-    s.push_str("<h2>Premium comparison, first year</h2>\n<table>\n");
-    let mut head = vec![String::new()];
-    head.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    s.push_str(&th(&head, 1));
-    let mut status = vec!["status".to_string()];
-    status.extend(c.offers.iter().map(|o| o.label.name().to_string()));
-    s.push_str(&tr(&status, 1));
-    let mut names: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for pp in o.quote.iter().flat_map(|q| &q.providers) {
-            if !names.contains(&pp.name) {
-                names.push(pp.name.clone());
-            }
-        }
-    }
-    for n in &names {
-        let mut row = vec![n.clone()];
-        for o in &c.offers {
-            row.push(
-                o.quote
-                    .as_ref()
-                    .and_then(|q| q.providers.iter().find(|pp| &pp.name == n))
-                    .map_or("—".into(), |pp| money(pp.premium)),
-            );
-        }
-        s.push_str(&tr(&row, 1));
-    }
-    let mut policy = vec!["entity, fund surcharges, rounding".to_string()];
-    let mut total = vec!["Total annual premium".to_string()];
-    for o in &c.offers {
-        match &o.quote {
-            Some(q) => {
-                policy.push(money(q.total - q.providers_total));
-                total.push(money(q.total));
-            }
-            None => {
-                policy.push("—".into());
-                total.push("—".into());
-            }
-        }
-    }
-    s.push_str(&tr(&policy, 1));
-    s.push_str(&tr(&total, 1).replace("<td", "<td style=\"font-weight:bold\""));
-    s.push_str("</table>\n");
+    s.push_str("<h2>Premium comparison, first year</h2>\n");
+    s.push_str(&table(&tables::premiums(c), 1, true));
     for o in &c.offers {
         if o.reasons.is_empty() {
             continue;
@@ -189,30 +146,7 @@ pub fn render(p: &Proposal) -> String {
     let _ = writeln!(s, "<h2>Cost over {} years</h2>", c.years);
     s.push_str("<p class=\"muted\">Cumulative cost to the practice if it stays with each carrier, with every provider's tail bought at the end of the period.</p>\n");
     s.push_str(&chart::svg(c));
-    s.push_str("<table>\n");
-    let mut head = vec!["scenario".to_string()];
-    head.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    s.push_str(&th(&head, 1));
-    let mut scen: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for pr in &o.projections {
-            if !scen.contains(&pr.scenario) {
-                scen.push(pr.scenario.clone());
-            }
-        }
-    }
-    for sc in &scen {
-        let mut row = vec![sc.clone()];
-        for o in &c.offers {
-            row.push(match o.projections.iter().find(|pr| &pr.scenario == sc) {
-                Some(pr) if pr.error.is_none() => money(pr.total),
-                Some(_) => "n/a".into(),
-                None => "—".into(),
-            });
-        }
-        s.push_str(&tr(&row, 1));
-    }
-    s.push_str("</table>\n");
+    s.push_str(&table(&tables::scenarios(c), 1, false));
     for ch in &c.cheapest {
         if ch.differs {
             let _ = writeln!(
@@ -224,18 +158,8 @@ pub fn render(p: &Proposal) -> String {
     }
 
     // Coverage grid.
-    s.push_str("<h2>Coverage features</h2>\n<table>\n");
-    let mut head = vec![String::new()];
-    head.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    s.push_str(&th(&head, usize::MAX));
-    for (i, f) in FEATURE_ROWS.iter().enumerate() {
-        let mut row = vec![f.to_string()];
-        for o in &c.offers {
-            row.push(o.features.get(i).map_or("—".into(), |(_, v)| v.clone()));
-        }
-        s.push_str(&tr(&row, usize::MAX));
-    }
-    s.push_str("</table>\n");
+    s.push_str("<h2>Coverage features</h2>\n");
+    s.push_str(&table(&tables::features(c), usize::MAX, false));
 
     // Gaps and questions.
     s.push_str("<h2>Coverage gaps</h2>\n");
@@ -284,7 +208,7 @@ pub fn render(p: &Proposal) -> String {
     }
     s.push_str("</section>\n");
 
-    s.push_str("<p class=\"disclaimer\">This proposal compares premiums computed from the carriers' rate manuals as loaded in medmal, for the facts stated in the practice file. It is not a binder or a policy: coverage is governed by the policy each carrier issues, after underwriting. Indications and referred quotes may change. Projections re-rate future years at today's rates adjusted by the stated trend; actual renewals depend on future rate filings and claims. Verify limits requirements with your hospitals and payers.</p>\n");
+    let _ = writeln!(s, "<p class=\"disclaimer\">{}</p>", escape(crate::DISCLAIMER));
     s.push_str("</body>\n</html>\n");
     s
 }

@@ -14,6 +14,9 @@ use medmal_core::projection::Scenario;
 use medmal_core::review::{Review, Severity};
 use rust_decimal::Decimal;
 
+/// What the proposal is and is not, printed at its end.
+pub const DISCLAIMER: &str = "This proposal compares premiums computed from the carriers' rate manuals as loaded in medmal, for the facts stated in the practice file. It is not a binder or a policy: coverage is governed by the policy each carrier issues, after underwriting. Indications and referred quotes may change. Projections re-rate future years at today's rates adjusted by the stated trend; actual renewals depend on future rate filings and claims. Verify limits requirements with your hospitals and payers.";
+
 /// Everything the document shows, decided before any layout.
 #[derive(Debug, Clone)]
 pub struct Proposal {
@@ -125,4 +128,125 @@ impl Proposal {
 /// `12345.6` → `12,345.60`.
 pub fn money(x: Decimal) -> String {
     medmal_core::money::fmt_dollars(x)
+}
+
+/// A table of the proposal as plain text cells, laid out by the HTML, PDF and terminal
+/// renderers alike, so all three always show the same figures.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+pub mod tables {
+    //! The proposal's tables, built once from the comparison.
+
+    use medmal_core::compare::{Comparison, FEATURE_ROWS};
+    use medmal_core::money::fmt_money;
+    use medmal_core::worksheet::{Line, Op};
+
+    use super::{Table, money};
+
+    fn carriers_header(c: &Comparison, first: &str) -> Vec<String> {
+        std::iter::once(first.to_string()).chain(c.offers.iter().map(|o| o.carrier_name.clone())).collect()
+    }
+
+    /// First-year premium: status, one row per provider, policy charges, total.
+    pub fn premiums(c: &Comparison) -> Table {
+        let mut rows = vec![
+            std::iter::once("status".to_string()).chain(c.offers.iter().map(|o| o.label.name().to_string())).collect(),
+        ];
+        let mut names: Vec<String> = Vec::new();
+        for o in &c.offers {
+            for p in o.quote.iter().flat_map(|q| &q.providers) {
+                if !names.contains(&p.name) {
+                    names.push(p.name.clone());
+                }
+            }
+        }
+        for n in &names {
+            let mut row = vec![n.clone()];
+            for o in &c.offers {
+                row.push(
+                    o.quote
+                        .as_ref()
+                        .and_then(|q| q.providers.iter().find(|p| &p.name == n))
+                        .map_or("—".into(), |p| money(p.premium)),
+                );
+            }
+            rows.push(row);
+        }
+        let mut policy = vec!["entity, fund surcharges, rounding".to_string()];
+        let mut total = vec!["Total annual premium".to_string()];
+        for o in &c.offers {
+            policy.push(o.quote.as_ref().map_or("—".into(), |q| money(q.total - q.providers_total)));
+            total.push(o.quote.as_ref().map_or("—".into(), |q| money(q.total)));
+        }
+        rows.push(policy);
+        rows.push(total);
+        Table { header: carriers_header(c, ""), rows }
+    }
+
+    /// Cost over the period per scenario and carrier.
+    pub fn scenarios(c: &Comparison) -> Table {
+        let mut names: Vec<String> = Vec::new();
+        for o in &c.offers {
+            for p in &o.projections {
+                if !names.contains(&p.scenario) {
+                    names.push(p.scenario.clone());
+                }
+            }
+        }
+        let rows = names
+            .iter()
+            .map(|sc| {
+                std::iter::once(sc.clone())
+                    .chain(c.offers.iter().map(|o| match o.projections.iter().find(|p| &p.scenario == sc) {
+                        Some(p) if p.error.is_none() => money(p.total),
+                        Some(_) => "n/a".into(),
+                        None => "—".into(),
+                    }))
+                    .collect()
+            })
+            .collect();
+        Table { header: carriers_header(c, "scenario"), rows }
+    }
+
+    /// The coverage-feature grid.
+    pub fn features(c: &Comparison) -> Table {
+        let rows = FEATURE_ROWS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                std::iter::once(f.to_string())
+                    .chain(c.offers.iter().map(|o| o.features.get(i).map_or("—".into(), |(_, v)| v.clone())))
+                    .collect()
+            })
+            .collect();
+        Table { header: carriers_header(c, ""), rows }
+    }
+
+    /// How a worksheet line's value reads: `× 0.85`, `+ 656.30`, `= 10000.00`, …
+    pub fn line_value(l: &Line) -> String {
+        match l.op {
+            Op::Multiply => format!("× {}", l.value.normalize()),
+            Op::Add => format!("+ {}", fmt_money(l.value)),
+            Op::Set => format!("= {}", fmt_money(l.value)),
+            Op::Round => format!("≈ {}", l.value.normalize()),
+            Op::Minimum => format!("≥ {}", fmt_money(l.value)),
+            Op::Note => format!("({})", l.value.normalize()),
+        }
+    }
+
+    /// A worksheet: step, rule, row, value, running (notes leave running blank).
+    pub fn worksheet(lines: &[Line]) -> Table {
+        let rows = lines
+            .iter()
+            .map(|l| {
+                let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
+                vec![l.step.to_string(), l.rule.to_string(), l.row.clone(), line_value(l), running]
+            })
+            .collect();
+        Table { header: ["step", "rule", "row", "value", "running"].map(String::from).to_vec(), rows }
+    }
 }

@@ -4,9 +4,6 @@
 
 use std::fmt::Write;
 
-use medmal_core::compare::FEATURE_ROWS;
-use medmal_core::money::fmt_money;
-use medmal_core::worksheet::{Line, Op};
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -15,7 +12,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
-use crate::{Proposal, chart, money};
+use crate::{Proposal, Table, chart, money, tables};
 
 /// A Typst string literal holding `s` (all dynamic text goes through here, so nothing the
 /// practice file says can be read as markup).
@@ -33,14 +30,16 @@ fn lit(s: &str) -> String {
     out
 }
 
-fn table(cols: usize, header: &[String], rows: &[Vec<String>], size: &str) -> String {
-    let mut s =
-        format!("#text(size: {size}, table(columns: {cols}, stroke: 0.4pt + luma(200), inset: 3pt,\n  table.header(");
-    for h in header {
+fn table(t: &Table, size: &str) -> String {
+    let mut s = format!(
+        "#text(size: {size}, table(columns: {}, stroke: 0.4pt + luma(200), inset: 3pt,\n  table.header(",
+        t.header.len()
+    );
+    for h in &t.header {
         let _ = write!(s, "[*#{}*], ", lit(h));
     }
     s.push_str("),\n");
-    for r in rows {
+    for r in &t.rows {
         s.push_str("  ");
         for c in r {
             let _ = write!(s, "{}, ", lit(c));
@@ -51,24 +50,6 @@ fn table(cols: usize, header: &[String], rows: &[Vec<String>], size: &str) -> St
     s
 }
 
-fn worksheet_rows(lines: &[Line]) -> Vec<Vec<String>> {
-    lines
-        .iter()
-        .map(|l| {
-            let value = match l.op {
-                Op::Multiply => format!("× {}", l.value.normalize()),
-                Op::Add => format!("+ {}", fmt_money(l.value)),
-                Op::Set => format!("= {}", fmt_money(l.value)),
-                Op::Round => format!("≈ {}", l.value.normalize()),
-                Op::Minimum => format!("≥ {}", fmt_money(l.value)),
-                Op::Note => format!("({})", l.value.normalize()),
-            };
-            let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-            vec![l.step.to_string(), l.row.clone(), value, running]
-        })
-        .collect()
-}
-
 /// The Typst source of the document.
 pub fn markup(p: &Proposal) -> String {
     let c = &p.comparison;
@@ -76,15 +57,15 @@ pub fn markup(p: &Proposal) -> String {
     s.push_str("#set page(paper: \"us-letter\", margin: 0.6in, numbering: \"1 / 1\")\n");
     s.push_str("#set text(font: \"Libertinus Serif\", size: 10pt)\n#set par(justify: false)\n");
     s.push_str("#show heading.where(level: 1): it => block(below: 8pt, text(size: 16pt, it))\n");
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "= Medical professional liability proposal\n#{}\n\n",
+        "= Medical professional liability proposal\n#{}\n",
         lit(&format!("{} ({}) · prepared {} by {}", c.practice, c.state, p.prepared_on, p.prepared_by))
     );
     let ded = c.deductible.map_or("no deductible".to_string(), |d| format!("{} deductible", d.label()));
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "#text(fill: luma(90), {})\n\n",
+        "#text(fill: luma(90), {})\n",
         lit(&format!(
             "Every carrier is rated for the same coverage: {} {}, {ded}. Costs over {} years assume a {}% annual rate trend.",
             c.form.name().replace('_', "-"),
@@ -94,10 +75,11 @@ pub fn markup(p: &Proposal) -> String {
         ))
     );
     s.push_str("== Recommendation\n#block(fill: rgb(\"#ddf4ff\"), inset: 8pt, width: 100%)[\n");
-    if let Some(o) = p.recommended_offer() {
-        let _ = writeln!(s, "*#{}*\n", lit(&format!("We recommend {}.", o.carrier_name)));
-    } else {
-        s.push_str("*No recommendation.*\n\n");
+    match p.recommended_offer() {
+        Some(o) => {
+            let _ = writeln!(s, "*#{}*\n", lit(&format!("We recommend {}.", o.carrier_name)));
+        }
+        None => s.push_str("*No recommendation.*\n\n"),
     }
     for r in &p.rationale {
         let _ = writeln!(s, "#{}\n", lit(r));
@@ -105,76 +87,11 @@ pub fn markup(p: &Proposal) -> String {
     s.push_str("]\n");
 
     s.push_str("== Premium comparison, first year\n");
-    let mut header = vec![String::new()];
-    header.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    let mut rows = vec![
-        std::iter::once("status".to_string())
-            .chain(c.offers.iter().map(|o| o.label.name().to_string()))
-            .collect::<Vec<_>>(),
-    ];
-    let mut names: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for pp in o.quote.iter().flat_map(|q| &q.providers) {
-            if !names.contains(&pp.name) {
-                names.push(pp.name.clone());
-            }
-        }
-    }
-    for n in &names {
-        let mut row = vec![n.clone()];
-        for o in &c.offers {
-            row.push(
-                o.quote
-                    .as_ref()
-                    .and_then(|q| q.providers.iter().find(|pp| &pp.name == n))
-                    .map_or("—".into(), |pp| money(pp.premium)),
-            );
-        }
-        rows.push(row);
-    }
-    let mut total = vec!["Total annual premium".to_string()];
-    total.extend(c.offers.iter().map(|o| o.quote.as_ref().map_or("—".into(), |q| money(q.total))));
-    rows.push(total);
-    s.push_str(&table(header.len(), &header, &rows, "8.5pt"));
-
+    s.push_str(&table(&tables::premiums(c), "8.5pt"));
     let _ = writeln!(s, "== Cost over {} years\n#image(\"chart.svg\", width: 100%)", c.years);
-    let mut scen: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for pr in &o.projections {
-            if !scen.contains(&pr.scenario) {
-                scen.push(pr.scenario.clone());
-            }
-        }
-    }
-    let mut header = vec!["scenario".to_string()];
-    header.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    let rows: Vec<Vec<String>> = scen
-        .iter()
-        .map(|sc| {
-            std::iter::once(sc.clone())
-                .chain(c.offers.iter().map(|o| match o.projections.iter().find(|pr| &pr.scenario == sc) {
-                    Some(pr) if pr.error.is_none() => money(pr.total),
-                    Some(_) => "n/a".into(),
-                    None => "—".into(),
-                }))
-                .collect()
-        })
-        .collect();
-    s.push_str(&table(header.len(), &header, &rows, "8.5pt"));
-
+    s.push_str(&table(&tables::scenarios(c), "8.5pt"));
     s.push_str("== Coverage features\n");
-    let mut header = vec![String::new()];
-    header.extend(c.offers.iter().map(|o| o.carrier_name.clone()));
-    let rows: Vec<Vec<String>> = FEATURE_ROWS
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            std::iter::once(f.to_string())
-                .chain(c.offers.iter().map(|o| o.features.get(i).map_or("—".into(), |(_, v)| v.clone())))
-                .collect()
-        })
-        .collect();
-    s.push_str(&table(header.len(), &header, &rows, "8pt"));
+    s.push_str(&table(&tables::features(c), "8pt"));
 
     s.push_str("== Coverage gaps\n");
     for r in &p.reviews {
@@ -185,9 +102,15 @@ pub fn markup(p: &Proposal) -> String {
             s.push_str("No gaps found.\n");
             continue;
         }
-        let rows: Vec<Vec<String>> =
-            r.gaps.iter().map(|g| vec![g.severity.name().to_string(), g.fact.clone(), g.consequence.clone()]).collect();
-        s.push_str(&table(3, &["severity".into(), "what we found".into(), "what it means".into()], &rows, "8pt"));
+        let gaps = Table {
+            header: ["severity", "what we found", "what it means"].map(String::from).to_vec(),
+            rows: r
+                .gaps
+                .iter()
+                .map(|g| vec![g.severity.name().to_string(), g.fact.clone(), g.consequence.clone()])
+                .collect(),
+        };
+        s.push_str(&table(&gaps, "8pt"));
     }
     if let Some(r) = p.reviews.iter().find(|r| Some(&r.carrier) == p.recommended.as_ref()) {
         s.push_str("== Questions to ask before binding\n");
@@ -202,29 +125,13 @@ pub fn markup(p: &Proposal) -> String {
         let _ = writeln!(s, "=== #{}", lit(&format!("{} — manual {}", o.carrier_name, q.manual)));
         for pp in &q.providers {
             let _ = writeln!(s, "*#{}*", lit(&format!("{}: {}", pp.name, money(pp.premium))));
-            s.push_str(&table(
-                4,
-                &["step".into(), "row".into(), "value".into(), "running".into()],
-                &worksheet_rows(&pp.worksheet),
-                "7.5pt",
-            ));
+            s.push_str(&table(&tables::worksheet(&pp.worksheet), "7pt"));
         }
         s.push_str("*Policy*\n");
-        s.push_str(&table(
-            4,
-            &["step".into(), "row".into(), "value".into(), "running".into()],
-            &worksheet_rows(&q.policy_lines),
-            "7.5pt",
-        ));
+        s.push_str(&table(&tables::worksheet(&q.policy_lines), "7pt"));
     }
     s.push_str("#line(length: 100%, stroke: 0.4pt + luma(180))\n");
-    let _ = writeln!(
-        s,
-        "#text(size: 8pt, fill: luma(90), {})",
-        lit(
-            "This proposal compares premiums computed from the carriers' rate manuals as loaded in medmal, for the facts stated in the practice file. It is not a binder or a policy: coverage is governed by the policy each carrier issues, after underwriting. Indications and referred quotes may change. Projections re-rate future years at today's rates adjusted by the stated trend. Verify limits requirements with your hospitals and payers."
-        )
-    );
+    let _ = writeln!(s, "#text(size: 8pt, fill: luma(90), {})", lit(crate::DISCLAIMER));
     s
 }
 

@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use medmal_core::Manual;
-use medmal_core::compare::{CompareOptions, Comparison, FEATURE_ROWS, compare};
+use medmal_core::compare::{CompareOptions, Comparison, compare};
 use medmal_core::manual::{Deductible, DeductibleBasis, DeductibleKind, PolicyForm};
 use medmal_core::practice::EntityLimits;
 use medmal_core::projection::Scenario;
+use medmal_proposal::tables;
 use rust_decimal::Decimal;
 
 use crate::CompareFormat;
 use crate::render::{dollars, table};
-use crate::sources::{load_manuals, manuals_dir, print_diagnostics};
+use crate::sources::{load_manuals, manuals_dir};
 
 /// The what-if choices of `compare`, as typed on the command line.
 #[derive(Debug, Default, clap::Args)]
@@ -135,12 +136,8 @@ pub fn run(
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
-    let practice = match medmal_practice::load_practice(practice_path) {
-        Ok(p) => p,
-        Err(diags) => {
-            print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
-            return Ok(ExitCode::from(1));
-        }
+    let Some(practice) = crate::sources::load_practice(practice_path)? else {
+        return Ok(ExitCode::from(1));
     };
     let dir = manuals_dir(manuals);
     let Some(loaded) = load_manuals(&dir)? else { return Ok(ExitCode::from(1)) };
@@ -174,79 +171,22 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
         c.years,
         (c.trend * Decimal::ONE_HUNDRED).normalize()
     )?;
-    let carriers: Vec<&str> = c.offers.iter().map(|o| o.carrier_name.as_str()).collect();
 
+    let shown = |t: &medmal_proposal::Table| {
+        let mut rows = vec![t.header.clone()];
+        rows.extend(t.rows.iter().cloned());
+        rows
+    };
+    let right: Vec<bool> = std::iter::once(false).chain(c.offers.iter().map(|_| true)).collect();
     writeln!(out, "\nPremium, year 1")?;
-    let mut rows =
-        vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
-    rows.push(
-        std::iter::once("status".to_string()).chain(c.offers.iter().map(|o| o.label.name().to_string())).collect(),
-    );
-    let mut names: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for p in o.quote.iter().flat_map(|q| &q.providers) {
-            if !names.contains(&p.name) {
-                names.push(p.name.clone());
-            }
-        }
-    }
-    for n in &names {
-        let mut r = vec![n.clone()];
-        for o in &c.offers {
-            let v = o
-                .quote
-                .as_ref()
-                .and_then(|q| q.providers.iter().find(|p| &p.name == n))
-                .map_or("—".into(), |p| dollars(p.premium));
-            r.push(v);
-        }
-        rows.push(r);
-    }
-    let mut policy = vec!["entity, surcharges, rounding".to_string()];
-    let mut total = vec!["TOTAL".to_string()];
-    for o in &c.offers {
-        match &o.quote {
-            Some(q) => {
-                policy.push(dollars(q.total - q.providers_total));
-                total.push(dollars(q.total));
-            }
-            None => {
-                policy.push("—".into());
-                total.push("—".into());
-            }
-        }
-    }
-    rows.push(policy);
-    rows.push(total);
-    let right: Vec<bool> = std::iter::once(false).chain(carriers.iter().map(|_| true)).collect();
-    table(out, "  ", &rows, &right)?;
-
+    table(out, "  ", &shown(&tables::premiums(c)), &right)?;
     writeln!(out, "\nCost over {} years (to the practice)", c.years)?;
-    let mut scen: Vec<String> = Vec::new();
-    for o in &c.offers {
-        for p in &o.projections {
-            if !scen.contains(&p.scenario) {
-                scen.push(p.scenario.clone());
-            }
-        }
-    }
-    let mut rows =
-        vec![std::iter::once("scenario".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
-    for s in &scen {
-        let mut r = vec![s.clone()];
-        for o in &c.offers {
-            r.push(match o.projections.iter().find(|p| &p.scenario == s) {
-                Some(p) if p.error.is_none() => dollars(p.total),
-                Some(_) => "n/a".into(),
-                None => "—".into(),
-            });
-        }
-        rows.push(r);
-    }
-    table(out, "  ", &rows, &right)?;
+    table(out, "  ", &shown(&tables::scenarios(c)), &right)?;
     for ch in &c.cheapest {
-        let first = ch.first_year.as_deref().unwrap_or("—");
-        let over = ch.over_period.as_deref().unwrap_or("—");
+        let name = |id: &Option<String>| {
+            c.offers.iter().find(|o| Some(&o.carrier) == id.as_ref()).map_or("—", |o| o.carrier_name.as_str())
+        };
+        let (first, over) = (name(&ch.first_year), name(&ch.over_period));
         let mark = if ch.differs { "  ← the cheapest first year is NOT the cheapest over the period" } else { "" };
         writeln!(out, "  {}: cheapest year 1 {first}; cheapest over {} years {over}{mark}", ch.scenario, c.years)?;
     }
@@ -287,15 +227,6 @@ fn render(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
     }
 
     writeln!(out, "\nCoverage features")?;
-    let mut rows =
-        vec![std::iter::once("".to_string()).chain(carriers.iter().map(|s| s.to_string())).collect::<Vec<_>>()];
-    for (i, f) in FEATURE_ROWS.iter().enumerate() {
-        let mut r = vec![f.to_string()];
-        for o in &c.offers {
-            r.push(o.features.get(i).map_or("—".into(), |(_, v)| v.clone()));
-        }
-        rows.push(r);
-    }
-    table(out, "  ", &rows, &[])?;
+    table(out, "  ", &shown(&tables::features(c)), &[])?;
     Ok(())
 }

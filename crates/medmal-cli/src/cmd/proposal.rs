@@ -27,12 +27,8 @@ pub fn build(
         Ok(o) => o,
         Err(code) => return Ok(Err(code)),
     };
-    let practice = match medmal_practice::load_practice(practice_path) {
-        Ok(p) => p,
-        Err(diags) => {
-            print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
-            return Ok(Err(ExitCode::from(1)));
-        }
+    let Some(practice) = crate::sources::load_practice(practice_path)? else {
+        return Ok(Err(ExitCode::from(1)));
     };
     let requirements = match load_requirements(&requirements_file()) {
         Ok(r) => r,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::Format;
 use crate::render;
-use crate::sources::{load_manuals, manuals_dir, print_diagnostics};
+use crate::sources::{load_manuals, manuals_dir};
 
 /// One carrier's answer for a practice.
 #[derive(Debug, Serialize)]
@@ -97,12 +97,8 @@ pub fn run(
     carrier: Option<&str>,
     format: Format,
 ) -> std::io::Result<ExitCode> {
-    let practice = match medmal_practice::load_practice(practice_path) {
-        Ok(p) => p,
-        Err(diags) => {
-            print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
-            return Ok(ExitCode::from(1));
-        }
+    let Some(practice) = crate::sources::load_practice(practice_path)? else {
+        return Ok(ExitCode::from(1));
     };
     let dir = manuals_dir(manuals);
     let Some(loaded) = load_manuals(&dir)? else {

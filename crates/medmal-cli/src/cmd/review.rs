@@ -63,12 +63,8 @@ pub fn run(
     carrier: Option<&str>,
     format: Format,
 ) -> std::io::Result<ExitCode> {
-    let practice = match medmal_practice::load_practice(practice_path) {
-        Ok(p) => p,
-        Err(diags) => {
-            print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
-            return Ok(ExitCode::from(1));
-        }
+    let Some(practice) = crate::sources::load_practice(practice_path)? else {
+        return Ok(ExitCode::from(1));
     };
     let requirements = match load_requirements(&requirements_file()) {
         Ok(r) => r,
