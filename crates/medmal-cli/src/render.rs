@@ -45,28 +45,17 @@ pub fn dollars(x: Decimal) -> String {
     medmal_core::money::fmt_dollars(x)
 }
 
-fn value_text(l: &Line) -> String {
-    match l.op {
-        Op::Multiply => format!("× {}", l.value.normalize()),
-        Op::Add => format!("+ {}", fmt_money(l.value)),
-        Op::Set => format!("= {}", fmt_money(l.value)),
-        Op::Round => format!("≈ {}", l.value.normalize()),
-        Op::Minimum => format!("≥ {}", fmt_money(l.value)),
-        Op::Note => {
-            if l.rule.starts_with("modifiers.") || l.rule.starts_with("schedule.") {
-                format!("({:+})", l.value.normalize())
-            } else {
-                format!("({})", fmt_money(l.value))
-            }
-        }
-    }
-}
-
 pub fn worksheet(out: &mut dyn Write, indent: &str, lines: &[Line]) -> io::Result<()> {
     let mut rows = vec![vec!["step".into(), "rule".into(), "row".into(), "value".into(), "running".into()]];
     for l in lines {
         let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-        rows.push(vec![l.step.to_string(), l.rule.to_string(), l.row.clone(), value_text(l), running]);
+        rows.push(vec![
+            l.step.to_string(),
+            l.rule.to_string(),
+            l.row.clone(),
+            medmal_proposal::tables::line_value(l),
+            running,
+        ]);
     }
     table(out, indent, &rows, &[false, false, false, true, true])
 }

@@ -234,7 +234,11 @@ pub mod tables {
             Op::Set => format!("= {}", fmt_money(l.value)),
             Op::Round => format!("≈ {}", l.value.normalize()),
             Op::Minimum => format!("≥ {}", fmt_money(l.value)),
-            Op::Note => format!("({})", l.value.normalize()),
+            // An adjustment inside a group reads signed (−0.05); any other note is an amount.
+            Op::Note if l.rule.starts_with("modifiers.") || l.rule.starts_with("schedule.") => {
+                format!("({:+})", l.value.normalize())
+            }
+            Op::Note => format!("({})", fmt_money(l.value)),
         }
     }
 
