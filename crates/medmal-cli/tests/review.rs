@@ -75,29 +75,10 @@ fn practice(text: &str) -> Practice {
     medmal_practice::parse_practice(&SourceFile::new("practice.toml", text)).map_err(|d| format!("{d:?}")).unwrap()
 }
 
-fn requirements() -> Vec<LimitsRequirement> {
-    medmal_cli_requirements()
-}
-
 /// The shipped requirements table, read the way `medmal review` reads it.
-fn medmal_cli_requirements() -> Vec<LimitsRequirement> {
+fn requirements() -> Vec<LimitsRequirement> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/limits-requirements.toml");
-    let text = std::fs::read_to_string(p).unwrap();
-    let mut out = Vec::new();
-    for block in text.split("[[requirement]]").skip(1) {
-        let get = |k: &str| {
-            block
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{k} = \"")))
-                .map(|v| v.trim_end_matches('"').to_string())
-                .unwrap()
-        };
-        out.push(LimitsRequirement {
-            state: get("state"),
-            limits: medmal_practice::parse_limits(&get("limits")).unwrap(),
-            source: get("source"),
-        });
-    }
+    let out = medmal_manual::load_limits_requirements(&p).map_err(|d| format!("{d:?}")).unwrap();
     assert_eq!(out.len(), 6);
     out
 }

@@ -6,15 +6,13 @@
 //! thing it offers and the substitution is listed, so a cheaper price for less cover is never
 //! mistaken for a better deal.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::manual::{Deductible, Limits, Manual, MidLevelMethod, PolicyForm};
 use crate::practice::{EntityLimits, Practice, Role};
 use crate::projection::{Projection, Scenario, project};
-use crate::rate::{RateError, rate, select_version};
+use crate::rate::{RateError, carriers_in_force, rate};
 use crate::worksheet::{Quote, QuoteStatus};
 
 /// What the broker asks to compare, on top of the practice's own coverage request.
@@ -243,17 +241,11 @@ fn nearest_limits(manual: &Manual, want: Limits) -> Option<Limits> {
 /// Rate the practice with every carrier writing its state and compare.
 pub fn compare(manuals: &[&Manual], practice: &Practice, opts: &CompareOptions) -> Comparison {
     let asked = requested(practice, opts);
-    let mut by_carrier: BTreeMap<&str, Vec<&Manual>> = BTreeMap::new();
-    for m in manuals {
-        if m.meta.state.eq_ignore_ascii_case(&asked.state) {
-            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
-        }
-    }
     let cov = &asked.coverage;
     let mut offers = Vec::new();
-    for (carrier, versions) in by_carrier {
-        let carrier_name = versions.first().map(|m| m.meta.carrier_name.clone()).unwrap_or_default();
-        let Some(manual) = select_version(&versions, cov.effective, cov.transaction) else {
+    for c in carriers_in_force(manuals, &asked) {
+        let (carrier, carrier_name) = (c.carrier, c.carrier_name.to_string());
+        let Some(manual) = c.manual else {
             offers.push(CarrierOffer {
                 carrier: carrier.to_string(),
                 carrier_name,

@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod diff;
+pub mod limits;
 pub mod manual;
 pub mod money;
 pub mod practice;
@@ -19,5 +20,5 @@ pub mod worksheet;
 
 pub use manual::Manual;
 pub use practice::Practice;
-pub use rate::{RateError, rate, select_version};
+pub use rate::{CarrierInForce, RateError, carriers_in_force, rate, select_version};
 pub use worksheet::{Line, Quote};

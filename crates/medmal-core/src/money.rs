@@ -200,11 +200,6 @@ pub fn fmt_dollars(x: Decimal) -> String {
     format!("{sign}{out}.{frac}")
 }
 
-/// Show a factor without trailing zeros beyond two places (`0.850` → `0.85`, `1` → `1.00`).
-pub fn fmt_factor(x: Decimal) -> String {
-    fmt_money(x)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

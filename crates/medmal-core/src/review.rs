@@ -280,7 +280,7 @@ pub fn review(
     }
 
     // Limits.
-    let limits = quote.map_or(practice.coverage.limits, |_| practice.coverage.limits);
+    let limits = practice.coverage.limits;
     for req in requirements.iter().filter(|r| r.state.eq_ignore_ascii_case(&practice.state)) {
         if limits.per_claim < req.limits.per_claim || limits.aggregate < req.limits.aggregate {
             add(

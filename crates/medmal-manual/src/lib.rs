@@ -12,6 +12,7 @@
 mod checks;
 mod features;
 mod lower;
+mod requirements;
 mod steps;
 mod tables;
 
@@ -22,7 +23,7 @@ use medmal_core::manual::ManualMeta;
 use medmal_core::versions::{TimelineProblem, check_timelines};
 use medmal_text::{Diagnostic, Location, SourceFile, parse_toml};
 
-pub use lower::parse_limits;
+pub use requirements::load_limits_requirements;
 
 /// A manual with where it came from, so later checks can point into its file.
 #[derive(Debug, Clone)]

@@ -9,27 +9,16 @@ use medmal_core::manual::{
     Limits, ManualMeta, MidLevelMethod, MidLevelRule, PolicyForm, RatingClass, SpecialtyMapping, Territories, Territory,
 };
 use medmal_core::money::{Money, Rounding, RoundingMode};
-use medmal_text::{Diagnostic, Diags, Node, NodeKind, SourceFile, TableReader, as_decimal, as_str, parse_decimal};
+use medmal_text::{Diagnostic, Diags, Node, NodeKind, SourceFile, TableReader, as_decimal, as_str};
 use rust_decimal::Decimal;
 
 use crate::MetaPositions;
 use crate::{checks, steps, tables};
 
-/// Parse `1M/3M`, `500K/1.5M` or `1000000/3000000`.
-pub fn parse_limits(text: &str) -> Option<Limits> {
-    let (a, b) = text.split_once('/')?;
-    let amount = |s: &str| -> Option<Decimal> {
-        let s = s.trim();
-        let (num, mult) = match s.chars().last()? {
-            'M' | 'm' => (&s[..s.len() - 1], Decimal::from(1_000_000)),
-            'K' | 'k' => (&s[..s.len() - 1], Decimal::from(1_000)),
-            _ => (s, Decimal::ONE),
-        };
-        let v = parse_decimal(num.trim())?.checked_mul(mult)?;
-        (v > Decimal::ZERO).then_some(v)
-    };
-    let limits = Limits { per_claim: amount(a)?, aggregate: amount(b)? };
-    (limits.aggregate >= limits.per_claim).then_some(limits)
+/// `1M/3M`-style limits (see [`medmal_core::limits::parse_limits`]) whose aggregate is at
+/// least the per-claim limit.
+fn parse_limits(text: &str) -> Option<Limits> {
+    medmal_core::limits::parse_limits(text).filter(|l| l.aggregate >= l.per_claim)
 }
 
 /// Read limits written as `"1M/3M"` or `{ per_claim = …, aggregate = … }`.

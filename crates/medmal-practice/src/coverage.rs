@@ -6,8 +6,8 @@ use medmal_core::practice::{CoverageRequest, EntityLimits, Transaction};
 use medmal_text::{Diags, Node, NodeKind, TableReader, as_decimal};
 use rust_decimal::Decimal;
 
-use crate::limits::parse_limits;
 use crate::read::{choice, req_choice, shorten, table, text};
+use medmal_core::limits::parse_limits;
 
 pub(crate) const FORMS: [(&str, PolicyForm); 2] =
     [("claims_made", PolicyForm::ClaimsMade), ("occurrence", PolicyForm::Occurrence)];

@@ -8,7 +8,6 @@
 
 mod coverage;
 mod document;
-mod limits;
 mod provider;
 mod read;
 mod underwriting;
@@ -18,7 +17,7 @@ use std::path::Path;
 use medmal_core::practice::Practice;
 use medmal_text::{Diags, Location, Node, NodeKind, SourceFile, parse_json, parse_toml};
 
-pub use limits::{parse_amount, parse_limits};
+pub use medmal_core::limits::{parse_amount, parse_limits};
 pub use medmal_text::Diagnostic;
 
 /// Parse a practice from source text: JSON when the file name ends in `.json`, TOML otherwise.

@@ -8,11 +8,11 @@ use jiff::civil::Date;
 use medmal_core::Manual;
 use medmal_core::compare::{compare, fit};
 use medmal_core::review::review;
-use medmal_core::{rate, select_version};
+use medmal_core::{carriers_in_force, rate};
 use medmal_proposal::Proposal;
 
 use crate::cmd::compare::{CompareArgs, options};
-use crate::cmd::review::{load_requirements, requirements_file};
+use crate::cmd::review::requirements_file;
 use crate::sources::{load_manuals, manuals_dir, print_diagnostics};
 
 /// Build the proposal (comparison, reviews for every carrier, recommendation).
@@ -30,7 +30,7 @@ pub fn build(
     let Some(practice) = crate::sources::load_practice(practice_path)? else {
         return Ok(Err(ExitCode::from(1)));
     };
-    let requirements = match load_requirements(&requirements_file()) {
+    let requirements = match medmal_manual::load_limits_requirements(&requirements_file()) {
         Ok(r) => r,
         Err(diags) => {
             print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
@@ -46,12 +46,8 @@ pub fn build(
         return Ok(Err(ExitCode::from(1)));
     }
     let asked = medmal_core::compare::requested(&practice, &opts);
-    let cov = &asked.coverage;
     let mut reviews = Vec::new();
-    for o in &comparison.offers {
-        let versions: Vec<&Manual> =
-            manuals.iter().copied().filter(|m| m.meta.carrier == o.carrier && m.meta.state == asked.state).collect();
-        let Some(m) = select_version(&versions, cov.effective, cov.transaction) else { continue };
+    for m in carriers_in_force(&manuals, &asked).into_iter().filter_map(|c| c.manual) {
         let (fitted, _) = fit(m, &asked);
         reviews.push(review(&fitted, m, &rate(m, &fitted), &requirements));
     }

@@ -1,12 +1,11 @@
 //! `medmal quote PRACTICE`
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use medmal_core::practice::{Practice, Transaction};
-use medmal_core::{Manual, Quote, RateError, rate, select_version};
+use medmal_core::{Manual, Quote, RateError, carriers_in_force, rate};
 use serde::Serialize;
 
 use crate::Format;
@@ -37,18 +36,13 @@ struct QuoteReport<'a> {
 /// Rate with every carrier writing the practice's state (or just `only`), picking each
 /// carrier's version in force on the effective date for new business or renewal.
 pub fn rate_all(manuals: &[&Manual], practice: &Practice, only: Option<&str>) -> Vec<CarrierResult> {
-    let mut by_carrier: BTreeMap<&str, Vec<&Manual>> = BTreeMap::new();
-    for m in manuals {
-        if m.meta.state.eq_ignore_ascii_case(&practice.state) && only.is_none_or(|c| c == m.meta.carrier) {
-            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
-        }
-    }
     let cov = &practice.coverage;
-    by_carrier
+    carriers_in_force(manuals, practice)
         .into_iter()
-        .map(|(carrier, versions)| {
-            let carrier_name = versions.first().map(|m| m.meta.carrier_name.clone()).unwrap_or_default();
-            match select_version(&versions, cov.effective, cov.transaction) {
+        .filter(|c| only.is_none_or(|o| o == c.carrier))
+        .map(|c| {
+            let (carrier, carrier_name) = (c.carrier, c.carrier_name.to_string());
+            match c.manual {
                 None => CarrierResult {
                     carrier: carrier.to_string(),
                     carrier_name,

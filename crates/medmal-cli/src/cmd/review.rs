@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use medmal_core::Manual;
 use medmal_core::compare::fit;
-use medmal_core::review::{LimitsRequirement, Review, review};
-use medmal_core::{rate, select_version};
-use medmal_text::{Diags, SourceFile, TableReader, parse_toml};
+use medmal_core::review::{Review, review};
+use medmal_core::{carriers_in_force, rate};
 
 use crate::Format;
 use crate::sources::{load_manuals, manuals_dir, print_diagnostics};
@@ -22,41 +21,6 @@ pub fn requirements_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/limits-requirements.toml")
 }
 
-pub fn load_requirements(path: &Path) -> Result<Vec<LimitsRequirement>, Vec<medmal_text::Diagnostic>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![medmal_text::Diagnostic {
-            file: name.clone(),
-            location: medmal_text::Location::File,
-            message: format!("cannot read: {e}"),
-        }]
-    })?;
-    let src = SourceFile::new(name, text);
-    let root = parse_toml(&src)?;
-    let mut d = Diags::new(&src);
-    let mut top = TableReader::new(&root, &mut d, "the requirements file");
-    let mut out = Vec::new();
-    for n in top.array(&mut d, "requirement") {
-        let mut t = TableReader::new(n, &mut d, "a requirement");
-        let state = t.req_str(&mut d, "state", "a two-letter state");
-        let limits = t.require(&mut d, "limits", "limits such as \"1M/3M\"").and_then(|n| {
-            let s = medmal_text::as_str(n, &mut d)?;
-            let l = medmal_practice::parse_limits(&s);
-            if l.is_none() {
-                d.at(n, format!("`{s}` is not a limits pair such as \"1M/3M\""));
-            }
-            l
-        });
-        let source = t.req_str(&mut d, "source", "who requires it");
-        t.finish(&mut d);
-        if let (Some(state), Some(limits), Some(source)) = (state, limits, source) {
-            out.push(LimitsRequirement { state: state.to_uppercase(), limits, source });
-        }
-    }
-    top.finish(&mut d);
-    if d.is_empty() { Ok(out) } else { Err(d.list) }
-}
-
 pub fn run(
     practice_path: &Path,
     manuals: Option<PathBuf>,
@@ -66,7 +30,7 @@ pub fn run(
     let Some(practice) = crate::sources::load_practice(practice_path)? else {
         return Ok(ExitCode::from(1));
     };
-    let requirements = match load_requirements(&requirements_file()) {
+    let requirements = match medmal_manual::load_limits_requirements(&requirements_file()) {
         Ok(r) => r,
         Err(diags) => {
             print_diagnostics(&mut std::io::stderr().lock(), &diags)?;
@@ -75,22 +39,11 @@ pub fn run(
     };
     let dir = manuals_dir(manuals);
     let Some(loaded) = load_manuals(&dir)? else { return Ok(ExitCode::from(1)) };
-    let mut carriers: Vec<&str> = loaded
-        .iter()
-        .filter(|m| m.manual.meta.state.eq_ignore_ascii_case(&practice.state))
-        .filter(|m| carrier.is_none_or(|c| c == m.manual.meta.carrier))
-        .map(|m| m.manual.meta.carrier.as_str())
-        .collect();
-    carriers.dedup();
+    let manuals: Vec<&Manual> = loaded.iter().map(|m| &m.manual).collect();
     let mut reviews: Vec<Review> = Vec::new();
     let cov = &practice.coverage;
-    for c in &carriers {
-        let versions: Vec<&Manual> = loaded
-            .iter()
-            .map(|m| &m.manual)
-            .filter(|m| m.meta.carrier == *c && m.meta.state.eq_ignore_ascii_case(&practice.state))
-            .collect();
-        let Some(m) = select_version(&versions, cov.effective, cov.transaction) else { continue };
+    for c in carriers_in_force(&manuals, &practice) {
+        let Some(m) = c.manual.filter(|_| carrier.is_none_or(|want| want == c.carrier)) else { continue };
         // Review the policy this carrier would actually issue (nearest limits, form, …).
         let (fitted, _) = fit(m, &practice);
         reviews.push(review(&fitted, m, &rate(m, &fitted), &requirements));

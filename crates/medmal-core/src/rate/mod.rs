@@ -59,6 +59,35 @@ pub fn select_version<'m>(versions: &[&'m Manual], date: Date, transaction: Tran
     })
 }
 
+/// One carrier writing a practice's state, and its version in force for the practice.
+#[derive(Debug, Clone, Copy)]
+pub struct CarrierInForce<'m> {
+    pub carrier: &'m str,
+    pub carrier_name: &'m str,
+    /// `None` when no version is in force on the effective date for new business/renewal.
+    pub manual: Option<&'m Manual>,
+}
+
+/// Every carrier with a manual for the practice's state, in carrier-id order, each with the
+/// version in force on the policy's effective date for its new/renewal status.
+pub fn carriers_in_force<'m>(manuals: &[&'m Manual], practice: &Practice) -> Vec<CarrierInForce<'m>> {
+    let mut by_carrier: std::collections::BTreeMap<&'m str, Vec<&'m Manual>> = std::collections::BTreeMap::new();
+    for m in manuals {
+        if m.meta.state.eq_ignore_ascii_case(&practice.state) {
+            by_carrier.entry(m.meta.carrier.as_str()).or_default().push(m);
+        }
+    }
+    let cov = &practice.coverage;
+    by_carrier
+        .into_iter()
+        .map(|(carrier, versions)| CarrierInForce {
+            carrier,
+            carrier_name: versions.first().map_or("", |m| m.meta.carrier_name.as_str()),
+            manual: select_version(&versions, cov.effective, cov.transaction),
+        })
+        .collect()
+}
+
 /// Rate a practice under one manual.
 ///
 /// Returns every problem at once when the practice cannot be rated (an unknown specialty, a

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::provider::{Resolved, pct};
+use super::provider::pct;
 use super::{RateError, whole_years, within_years};
 use crate::manual::{Combine, Manual, ModifierGroup, ModifierRule};
 use crate::money::{RoundingMode, round_dp};
@@ -134,7 +134,6 @@ pub(crate) fn claims_free_years(practice: &Practice, p: &Provider) -> Option<u32
 pub(crate) fn apply_group(
     manual: &Manual,
     practice: &Practice,
-    _r: &Resolved,
     p: &Provider,
     group_id: &str,
     ws: &mut WorksheetBuilder,

@@ -361,7 +361,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
             }
             ProviderStep::Modifiers { group } => {
                 if mode == Mode::Actual {
-                    modifiers::apply_group(manual, ctx.practice, r, p, group, &mut ws)?;
+                    modifiers::apply_group(manual, ctx.practice, p, group, &mut ws)?;
                 }
             }
             ProviderStep::Schedule => {

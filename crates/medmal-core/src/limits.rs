@@ -1,7 +1,7 @@
 //! Limits of liability written as `per-claim/aggregate`: `1M/3M`, `500K/1.5M`, `1000000/3000000`.
 
-use medmal_core::manual::Limits;
-use medmal_core::money::Money;
+use crate::manual::Limits;
+use crate::money::Money;
 use rust_decimal::Decimal;
 
 /// Parse limits written as `per-claim/aggregate`.
