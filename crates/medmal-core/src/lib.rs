@@ -6,6 +6,7 @@
 //! the same practice and manual always give the same premium, to the cent.
 #![deny(clippy::float_arithmetic)]
 
+pub mod book;
 pub mod compare;
 pub mod diff;
 pub mod limits;

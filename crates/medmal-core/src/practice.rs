@@ -95,13 +95,13 @@ pub struct CountyShare {
     pub percent: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claim {
     pub reported: Date,
     pub paid: Money,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisciplinaryEvent {
     pub action: DisciplinaryAction,
     pub date: Date,

@@ -3,10 +3,10 @@
 //! The engine walks the manual's own step lists (provider steps, then policy steps); it has no
 //! notion of any particular carrier. Everything here is a pure function of its inputs.
 
-mod eligibility;
+pub(crate) mod eligibility;
 mod experience;
-mod modifiers;
-mod provider;
+pub(crate) mod modifiers;
+pub(crate) mod provider;
 mod tail;
 
 use std::fmt;
@@ -145,7 +145,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
     if let Some(note) = experience.as_ref().and_then(|x| x.assumption.clone()) {
         assumptions.push(note);
     }
-    let schedule = match modifiers::schedule_factor(manual, practice) {
+    let schedule = match modifiers::schedule_factor(manual, &practice.underwriting.schedule) {
         Ok(s) => s,
         Err(e) => return Err(vec![e]),
     };
@@ -303,7 +303,7 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
 }
 
 /// Completed whole years from `from` to `to` (0 when `to` is before the first anniversary).
-pub(crate) fn whole_years(from: Date, to: Date) -> i64 {
+pub fn whole_years(from: Date, to: Date) -> i64 {
     if to < from {
         return -whole_years(to, from) - 1;
     }

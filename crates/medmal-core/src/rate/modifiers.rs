@@ -1,79 +1,157 @@
 //! Individual credits and debits, combined per the manual's group rules, and schedule rating.
 
+use std::fmt;
+
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::provider::pct;
 use super::{RateError, whole_years, within_years};
-use crate::manual::{Combine, Manual, ModifierGroup, ModifierRule};
-use crate::money::{RoundingMode, round_dp};
-use crate::practice::{Practice, Provider, ResidentStatus};
+use crate::manual::{Combine, DisciplinaryAction, Manual, Modifier, ModifierGroup, ModifierRule};
+use crate::money::{Money, RoundingMode, round_dp};
+use crate::practice::{Claim, DisciplinaryEvent, Practice, Provider, ResidentStatus};
 use crate::worksheet::WorksheetBuilder;
 
-/// The adjustment one modifier gives one provider, with the row that explains it; `None`
-/// when the modifier does not apply.
-fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<(Decimal, String)> {
-    let effective = practice.coverage.effective;
+/// The facts about one provider that individual modifiers and appetite rules read. Built from
+/// a practice's provider or from a book row, so both are rated by the same rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProviderFacts<'a> {
+    pub effective: Date,
+    pub hours_per_week: Option<Decimal>,
+    pub years_since_training: Option<u32>,
+    pub resident: Option<ResidentStatus>,
+    pub teaching: bool,
+    pub leave_months: u32,
+    pub claims: &'a [Claim],
+    pub disciplinary: &'a [DisciplinaryEvent],
+    pub risk_management_course: Option<Date>,
+    pub board_certified: bool,
+    pub society_member: bool,
+    pub years_insured_with_carrier: u32,
+    pub locum_days: u32,
+}
+
+impl<'a> ProviderFacts<'a> {
+    pub(crate) fn of(practice: &Practice, p: &'a Provider) -> Self {
+        Self {
+            effective: practice.coverage.effective,
+            hours_per_week: p.hours_per_week,
+            years_since_training: p.years_since_training,
+            resident: p.resident,
+            teaching: p.teaching,
+            leave_months: p.leave_months,
+            claims: &p.claims,
+            disciplinary: &p.disciplinary,
+            risk_management_course: p.risk_management_course,
+            board_certified: p.board_certified,
+            society_member: p.society_member,
+            years_insured_with_carrier: p.years_insured_with_carrier,
+            locum_days: p.locum_days,
+        }
+    }
+}
+
+/// Why a modifier applies, kept as numbers and written out only when a worksheet is shown.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Why {
+    Hours { hours: Decimal, max: Decimal },
+    YearsSinceTraining(u32),
+    Resident,
+    Moonlighting,
+    Teaching,
+    Leave { months: u32, adjustment: Decimal },
+    ClaimsFree { years: u32, at_least: u32 },
+    ClaimsSurcharge { count: u32, min_paid: Money, paid: Money, lookback: u32, row_claims: u32, row_paid: Money },
+    Disciplinary { action: DisciplinaryAction, date: Date },
+    RiskManagement { done: Date, expires: Date },
+    BoardCertified,
+    SocietyMember,
+    Loyalty { years: u32, at_least: u32 },
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Why::Hours { hours, max } => write!(f, "{} hours/week ≤ {}", hours.normalize(), max.normalize()),
+            Why::YearsSinceTraining(y) => write!(f, "{y} completed years since training"),
+            Why::Resident => f.write_str("resident"),
+            Why::Moonlighting => f.write_str("moonlighting resident"),
+            Why::Teaching => f.write_str("teaching physician"),
+            Why::Leave { months, adjustment } => write!(f, "{months} of 12 months on leave × {}", pct(adjustment)),
+            Why::ClaimsFree { years, at_least } => write!(f, "{years} years claims-free ≥ {at_least}"),
+            Why::ClaimsSurcharge { count, min_paid, paid, lookback, row_claims, row_paid } => write!(
+                f,
+                "{count} claims paid ≥ {} in {lookback} years, {} paid (row: ≥ {row_claims} claims, ≥ {} paid)",
+                min_paid.normalize(),
+                paid.normalize(),
+                row_paid.normalize()
+            ),
+            Why::Disciplinary { action, date } => write!(f, "{} on {date}", action.name()),
+            Why::RiskManagement { done, expires } => write!(f, "course completed {done}, credit valid to {expires}"),
+            Why::BoardCertified => f.write_str("board certified"),
+            Why::SocietyMember => f.write_str("society member"),
+            Why::Loyalty { years, at_least } => write!(f, "{years} years insured ≥ {at_least}"),
+        }
+    }
+}
+
+/// The adjustment one modifier gives one provider, with why; `None` when it does not apply.
+pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<(Decimal, Why)> {
+    let effective = p.effective;
     match rule {
         ModifierRule::PartTime { bands } => {
             let hours = p.hours_per_week?;
             // Bands are sorted by max_hours; the first band that holds the hours applies.
-            bands
-                .iter()
-                .find(|b| hours <= b.max_hours)
-                .map(|b| (b.adjustment, format!("{} hours/week ≤ {}", hours.normalize(), b.max_hours.normalize())))
+            bands.iter().find(|b| hours <= b.max_hours).map(|b| (b.adjustment, Why::Hours { hours, max: b.max_hours }))
         }
         ModifierRule::NewToPractice { by_year } => {
             let y = p.years_since_training?;
-            by_year
-                .iter()
-                .find(|(year, _)| *year == y)
-                .map(|(_, a)| (*a, format!("{y} completed years since training")))
+            by_year.iter().find(|(year, _)| *year == y).map(|(_, a)| (*a, Why::YearsSinceTraining(y)))
         }
         ModifierRule::Resident { resident, moonlighting } => match p.resident? {
-            ResidentStatus::Resident => Some((*resident, "resident".to_string())),
-            ResidentStatus::Moonlighting => Some((*moonlighting, "moonlighting resident".to_string())),
+            ResidentStatus::Resident => Some((*resident, Why::Resident)),
+            ResidentStatus::Moonlighting => Some((*moonlighting, Why::Moonlighting)),
         },
-        ModifierRule::Teaching { adjustment } => p.teaching.then(|| (*adjustment, "teaching physician".to_string())),
+        ModifierRule::Teaching { adjustment } => p.teaching.then_some((*adjustment, Why::Teaching)),
         ModifierRule::LeaveOfAbsence { adjustment, max_months } => {
             if p.leave_months == 0 {
                 return None;
             }
             let months = p.leave_months.min(*max_months);
             let adj = *adjustment * Decimal::from(months) / Decimal::from(12);
-            Some((
-                round_dp(adj, 4, RoundingMode::HalfUp),
-                format!("{months} of 12 months on leave × {}", pct(*adjustment)),
-            ))
+            Some((round_dp(adj, 4, RoundingMode::HalfUp), Why::Leave { months, adjustment: *adjustment }))
         }
         ModifierRule::ClaimsFree { by_years } => {
-            let years = claims_free_years(practice, p)?;
+            let years = claims_free_years(p)?;
             by_years
                 .iter()
                 .filter(|(y, _)| *y <= years)
                 .max_by_key(|(y, _)| *y)
-                .map(|(y, a)| (*a, format!("{years} years claims-free ≥ {y}")))
+                .map(|(y, a)| (*a, Why::ClaimsFree { years, at_least: *y }))
         }
         ModifierRule::ClaimsSurcharge { lookback_years, min_paid, rows } => {
-            let counted: Vec<_> = p
+            if p.claims.is_empty() {
+                return None;
+            }
+            let (count, paid) = p
                 .claims
                 .iter()
                 .filter(|c| within_years(c.reported, effective, *lookback_years) && c.paid >= *min_paid)
-                .collect();
-            let count = u32::try_from(counted.len()).unwrap_or(u32::MAX);
-            let paid = crate::money::saturating_sum(counted.iter().map(|c| c.paid));
+                .fold((0u32, Decimal::ZERO), |(n, s), c| (n.saturating_add(1), s.saturating_add(c.paid)));
             rows.iter()
                 .filter(|r| count >= r.claims_at_least && paid >= r.paid_at_least)
                 .max_by_key(|r| r.adjustment)
                 .map(|r| {
                     (
                         r.adjustment,
-                        format!(
-                            "{count} claims paid ≥ {} in {lookback_years} years, {} paid (row: ≥ {} claims, ≥ {} paid)",
-                            min_paid.normalize(),
-                            paid.normalize(),
-                            r.claims_at_least,
-                            r.paid_at_least.normalize()
-                        ),
+                        Why::ClaimsSurcharge {
+                            count,
+                            min_paid: *min_paid,
+                            paid,
+                            lookback: *lookback_years,
+                            row_claims: r.claims_at_least,
+                            row_paid: r.paid_at_least,
+                        },
                     )
                 })
         }
@@ -85,27 +163,25 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
                 actions
                     .iter()
                     .find(|(a, _)| *a == e.action)
-                    .map(|(a, adj)| (*adj, format!("{} on {}", a.name(), e.date)))
+                    .map(|(a, adj)| (*adj, Why::Disciplinary { action: *a, date: e.date }))
             })
             .max_by_key(|(adj, _)| *adj),
         ModifierRule::RiskManagement { adjustment, valid_months } => {
             let done = p.risk_management_course?;
+            if done > effective {
+                return None;
+            }
             let span = jiff::Span::new().try_months(i64::from(*valid_months)).ok()?;
             let expires = done.checked_add(span).ok()?;
-            (done <= effective && effective < expires)
-                .then(|| (*adjustment, format!("course completed {done}, credit valid to {expires}")))
+            (effective < expires).then_some((*adjustment, Why::RiskManagement { done, expires }))
         }
-        ModifierRule::BoardCertified { adjustment } => {
-            p.board_certified.then(|| (*adjustment, "board certified".to_string()))
-        }
-        ModifierRule::SocietyMember { adjustment } => {
-            p.society_member.then(|| (*adjustment, "society member".to_string()))
-        }
+        ModifierRule::BoardCertified { adjustment } => p.board_certified.then_some((*adjustment, Why::BoardCertified)),
+        ModifierRule::SocietyMember { adjustment } => p.society_member.then_some((*adjustment, Why::SocietyMember)),
         ModifierRule::Loyalty { by_years } => by_years
             .iter()
             .filter(|(y, _)| *y <= p.years_insured_with_carrier)
             .max_by_key(|(y, _)| *y)
-            .map(|(y, a)| (*a, format!("{} years insured ≥ {y}", p.years_insured_with_carrier))),
+            .map(|(y, a)| (*a, Why::Loyalty { years: p.years_insured_with_carrier, at_least: *y })),
     }
 }
 
@@ -113,8 +189,8 @@ fn adjustment(rule: &ModifierRule, practice: &Practice, p: &Provider) -> Option<
 /// end of training when there is none. `None` when neither is known. Like every look-back, it
 /// considers claims reported before the effective date: one reported on that day belongs to the
 /// new term.
-pub(crate) fn claims_free_years(practice: &Practice, p: &Provider) -> Option<u32> {
-    let effective = practice.coverage.effective;
+pub(crate) fn claims_free_years(p: &ProviderFacts<'_>) -> Option<u32> {
+    let effective = p.effective;
     let in_practice = p.years_since_training;
     let since_claim = p
         .claims
@@ -131,64 +207,103 @@ pub(crate) fn claims_free_years(practice: &Practice, p: &Provider) -> Option<u32
 }
 
 /// Apply one modifier group: a note per adjustment, then the combined, capped factor.
-pub(crate) fn apply_group(
-    manual: &Manual,
-    practice: &Practice,
-    p: &Provider,
-    group_id: &str,
+pub(crate) fn apply_group<'m>(
+    group: &'m ModifierGroup,
+    modifiers: impl Iterator<Item = &'m Modifier>,
+    p: &ProviderFacts<'_>,
     ws: &mut WorksheetBuilder,
-) -> Result<(), RateError> {
-    let group = manual
-        .group(group_id)
-        .ok_or_else(|| RateError::new("manual", format!("modifier group `{group_id}` is not defined")))?;
-    let mut adjustments = Vec::new();
-    for id in &group.modifiers {
-        let Some(m) = manual.modifier(id) else {
-            continue;
-        };
-        if let Some((adj, row)) = adjustment(&m.rule, practice, p) {
-            ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{row}: {}", pct(adj)), adj);
-            adjustments.push(adj);
+) {
+    let mut combined = Combined::new(group.combine);
+    for m in modifiers {
+        if let Some((adj, why)) = adjustment(&m.rule, p) {
+            if ws.record {
+                ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{why}: {}", pct(adj)), adj);
+            }
+            combined.push(adj);
         }
     }
-    if adjustments.is_empty() {
-        return Ok(());
+    if combined.count == 0 {
+        return;
     }
-    let (factor, row) = combine(group, &adjustments);
-    ws.multiply(group.name.clone(), format!("modifier_groups.{}", group.id), || row, factor);
-    Ok(())
+    let (factor, why) = combined.finish(group);
+    if ws.record {
+        ws.multiply(group.name.clone(), format!("modifier_groups.{}", group.id), || why.to_string(), factor);
+    } else {
+        ws.multiply("", "", String::new, factor);
+    }
 }
 
-/// Combine adjustments into one factor as the group declares, then cap and round it.
-pub fn combine(group: &ModifierGroup, adjustments: &[Decimal]) -> (Decimal, String) {
-    let (raw, how) = match group.combine {
-        Combine::Multiply => (
-            adjustments.iter().try_fold(Decimal::ONE, |f, a| f.checked_mul(Decimal::ONE + a)).unwrap_or(Decimal::MAX),
-            "product of (1 + adjustment)",
-        ),
-        Combine::Add => (
-            adjustments.iter().try_fold(Decimal::ONE, |f, a| f.checked_add(*a)).unwrap_or(Decimal::MAX),
-            "1 + sum of adjustments",
-        ),
-    };
+/// Adjustments folded as a group declares, without collecting them.
+struct Combined {
+    how: Combine,
+    raw: Option<Decimal>,
+    count: u32,
+}
+
+impl Combined {
+    fn new(how: Combine) -> Self {
+        Self { how, raw: Some(Decimal::ONE), count: 0 }
+    }
+
+    fn push(&mut self, a: Decimal) {
+        self.count += 1;
+        self.raw = self.raw.and_then(|f| match self.how {
+            Combine::Multiply => f.checked_mul(Decimal::ONE + a),
+            Combine::Add => f.checked_add(a),
+        });
+    }
+
+    fn finish(self, group: &ModifierGroup) -> (Decimal, CombineWhy) {
+        cap(group, self.raw.unwrap_or(Decimal::MAX))
+    }
+}
+
+/// How a group's factor came about, written out only when shown.
+#[derive(Debug, Clone, Copy)]
+pub struct CombineWhy {
+    how: Combine,
+    raw: Decimal,
+    capped: Option<(bool, Decimal)>,
+}
+
+impl fmt::Display for CombineWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self.how {
+            Combine::Multiply => "product of (1 + adjustment)",
+            Combine::Add => "1 + sum of adjustments",
+        };
+        match self.capped {
+            None => f.write_str(how),
+            Some((credit, max)) => write!(
+                f,
+                "{how} = {}, capped at maximum {} {}",
+                self.raw.normalize(),
+                if credit { "credit" } else { "debit" },
+                pct(max)
+            ),
+        }
+    }
+}
+
+fn cap(group: &ModifierGroup, raw: Decimal) -> (Decimal, CombineWhy) {
     let mut factor = raw;
-    let mut row = how.to_string();
+    let mut capped = None;
     if let Some(max) = group.max_credit
         && factor < Decimal::ONE - max
     {
         factor = Decimal::ONE - max;
-        row = format!("{how} = {}, capped at maximum credit {}", raw.normalize(), pct(max));
+        capped = Some((true, max));
     }
     if let Some(max) = group.max_debit
         && factor > Decimal::ONE + max
     {
         factor = Decimal::ONE + max;
-        row = format!("{how} = {}, capped at maximum debit {}", raw.normalize(), pct(max));
+        capped = Some((false, max));
     }
     if let Some(dp) = group.factor_decimals {
         factor = round_dp(factor, dp, RoundingMode::HalfUp);
     }
-    (factor.max(Decimal::ZERO), row)
+    (factor.max(Decimal::ZERO), CombineWhy { how: group.combine, raw, capped })
 }
 
 /// The practice's schedule-rating factor, validated against each item's range.
@@ -199,6 +314,11 @@ pub(crate) struct ScheduleFactor {
 }
 
 impl ScheduleFactor {
+    /// The factor the schedule step multiplies by; `None` when nothing was selected.
+    pub(crate) fn factor(&self) -> Option<Decimal> {
+        self.factor.as_ref().map(|(f, _)| *f)
+    }
+
     pub(crate) fn apply(&self, ws: &mut WorksheetBuilder) {
         let Some((factor, row)) = &self.factor else {
             return;
@@ -210,8 +330,7 @@ impl ScheduleFactor {
     }
 }
 
-pub(crate) fn schedule_factor(manual: &Manual, practice: &Practice) -> Result<ScheduleFactor, RateError> {
-    let selections = &practice.underwriting.schedule;
+pub(crate) fn schedule_factor(manual: &Manual, selections: &[(String, Decimal)]) -> Result<ScheduleFactor, RateError> {
     if selections.is_empty() {
         return Ok(ScheduleFactor::default());
     }

@@ -233,7 +233,7 @@ pub fn resolve_provider(
     }
 }
 
-fn physician_class(manual: &Manual, code: &str, surgery: SurgeryLevel) -> Result<ClassId, String> {
+pub(crate) fn physician_class(manual: &Manual, code: &str, surgery: SurgeryLevel) -> Result<ClassId, String> {
     let mapping = manual.specialty(code).or_else(|| {
         // D.O. codes 84xxx mirror M.D. codes 80xxx (Wis. Adm. Code Ins 17.28).
         let twin = code.strip_prefix("84").map(|rest| format!("80{rest}"));
@@ -361,7 +361,11 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
             }
             ProviderStep::Modifiers { group } => {
                 if mode == Mode::Actual {
-                    modifiers::apply_group(manual, ctx.practice, p, group, &mut ws)?;
+                    let group = manual
+                        .group(group)
+                        .ok_or_else(|| RateError::new("manual", format!("modifier group `{group}` is not defined")))?;
+                    let mods = group.modifiers.iter().filter_map(|id| manual.modifier(id));
+                    modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
                 }
             }
             ProviderStep::Schedule => {

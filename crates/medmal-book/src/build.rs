@@ -1,0 +1,472 @@
+//! Turning cells into book rows: one parser per column kind, shared by the CSV and Parquet
+//! readers and the generator, with each distinct text parsed once.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use jiff::civil::Date;
+use medmal_core::book::{Book, BookRow, Dict, ScheduleSelections, Span, Sym};
+use medmal_core::limits::{parse_amount, parse_limits};
+use medmal_core::manual::{
+    Deductible, DeductibleBasis, DeductibleKind, DisciplinaryAction, Limits, PolicyForm, SurgeryLevel,
+};
+use medmal_core::practice::{Claim, DisciplinaryEvent, ResidentStatus, Transaction};
+use rust_decimal::Decimal;
+
+/// A row that cannot be read: its data row number (1-based, header not counted), the column
+/// and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    pub row: u64,
+    pub column: String,
+    pub message: String,
+    /// The row's cells as read, in file column order, so a rejects file keeps the row.
+    pub cells: Vec<String>,
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, column {}: {}", self.row, self.column, self.message)
+    }
+}
+
+/// Every column of the book format, in the order the writers use.
+pub const COLUMNS: [&str; 29] = [
+    "policy_id",
+    "provider_id",
+    "carrier",
+    "state",
+    "effective_date",
+    "transaction",
+    "role",
+    "specialty_code",
+    "surgery",
+    "shared_limits",
+    "county",
+    "form",
+    "retro_date",
+    "limits",
+    "deductible",
+    "hours_per_week",
+    "years_since_training",
+    "board_certified",
+    "society_member",
+    "teaching",
+    "resident",
+    "risk_management_date",
+    "years_insured",
+    "locum_days",
+    "leave_months",
+    "claims",
+    "disciplinary",
+    "schedule",
+    "current_premium",
+];
+
+/// The columns a book must have.
+pub const REQUIRED: [&str; 10] = [
+    "policy_id",
+    "provider_id",
+    "carrier",
+    "state",
+    "effective_date",
+    "transaction",
+    "role",
+    "county",
+    "form",
+    "limits",
+];
+
+/// One row's values, typed, before they join the book.
+#[derive(Debug, Clone, Default)]
+pub struct RowInput<'a> {
+    pub policy_id: &'a str,
+    pub provider_id: &'a str,
+    pub carrier: &'a str,
+    pub state: &'a str,
+    pub effective: Option<Date>,
+    pub transaction: Option<Transaction>,
+    pub role: &'a str,
+    pub specialty: &'a str,
+    pub surgery: Option<SurgeryLevel>,
+    pub shared_limits: Option<bool>,
+    pub county: &'a str,
+    pub form: Option<PolicyForm>,
+    pub retro_date: Option<Date>,
+    pub limits: &'a str,
+    pub deductible: &'a str,
+    pub hours_per_week: Option<Decimal>,
+    pub years_since_training: Option<u32>,
+    pub board_certified: bool,
+    pub society_member: bool,
+    pub teaching: bool,
+    pub resident: Option<ResidentStatus>,
+    pub risk_management_course: Option<Date>,
+    pub years_insured: u32,
+    pub locum_days: u32,
+    pub leave_months: u32,
+    pub claims: &'a str,
+    pub disciplinary: &'a str,
+    pub schedule: &'a str,
+    pub current_premium: Option<Decimal>,
+}
+
+#[derive(Debug, Default)]
+struct Interner {
+    index: HashMap<String, Sym>,
+}
+
+impl Interner {
+    fn sym(&mut self, dict: &mut Dict<String>, s: &str) -> Sym {
+        if let Some(&x) = self.index.get(s) {
+            return x;
+        }
+        let x = Sym::try_from(dict.values.len()).unwrap_or(Sym::MAX);
+        dict.values.push(s.to_string());
+        self.index.insert(s.to_string(), x);
+        x
+    }
+}
+
+/// Parsed-once columns: text → result.
+#[derive(Debug, Default)]
+struct Parsed {
+    index: HashMap<String, Result<Sym, String>>,
+}
+
+impl Parsed {
+    fn sym<T>(
+        &mut self,
+        dict: &mut Dict<T>,
+        s: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Sym, String> {
+        if let Some(x) = self.index.get(s) {
+            return x.clone();
+        }
+        let r = parse(s).map(|v| {
+            dict.values.push(v);
+            Sym::try_from(dict.values.len() - 1).unwrap_or(Sym::MAX)
+        });
+        self.index.insert(s.to_string(), r.clone());
+        r
+    }
+}
+
+/// Builds a [`Book`] row by row.
+#[derive(Debug, Default)]
+pub struct BookBuilder {
+    book: Book,
+    carrier: Interner,
+    state: Interner,
+    role: Interner,
+    specialty: Interner,
+    county: Interner,
+    limits: Parsed,
+    deductible: Parsed,
+    schedule: Parsed,
+}
+
+impl BookBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.book.rows.len()
+    }
+
+    pub fn finish(self) -> Book {
+        self.book
+    }
+
+    /// Add row number `row`; on error nothing is added.
+    pub fn push(&mut self, row: u64, r: &RowInput<'_>) -> Result<(), BadRow> {
+        let bad =
+            |column: &str, message: String| BadRow { row, column: column.to_string(), message, cells: Vec::new() };
+        for (column, value) in [
+            ("policy_id", r.policy_id),
+            ("provider_id", r.provider_id),
+            ("carrier", r.carrier),
+            ("state", r.state),
+            ("role", r.role),
+            ("county", r.county),
+            ("limits", r.limits),
+        ] {
+            if value.trim().is_empty() {
+                return Err(bad(column, "missing; every row needs it".into()));
+            }
+        }
+        let effective = r.effective.ok_or_else(|| bad("effective_date", "missing; every row needs it".into()))?;
+        let transaction = r.transaction.ok_or_else(|| bad("transaction", "missing; expected new or renewal".into()))?;
+        let form = r.form.ok_or_else(|| bad("form", "missing; expected claims_made or occurrence".into()))?;
+        let physician = r.role == medmal_core::book::PHYSICIAN;
+        if physician && r.specialty.trim().is_empty() {
+            return Err(bad("specialty_code", "missing; a physician row needs its specialty code".into()));
+        }
+        if !physician && !r.specialty.trim().is_empty() {
+            return Err(bad("specialty_code", format!("a {} row has no specialty code; leave it empty", r.role)));
+        }
+        match (form, r.retro_date) {
+            (PolicyForm::ClaimsMade, None) => {
+                return Err(bad("retro_date", "missing; a claims-made row needs its retroactive date".into()));
+            }
+            (PolicyForm::ClaimsMade, Some(retro)) if retro > effective => {
+                return Err(bad("retro_date", format!("{retro} is after the effective date {effective}")));
+            }
+            (PolicyForm::Occurrence, Some(_)) => {
+                return Err(bad("retro_date", "an occurrence row has no retroactive date; leave it empty".into()));
+            }
+            _ => {}
+        }
+        let b = &mut self.book;
+        let limits = self.limits.sym(&mut b.dicts.limits, r.limits, parse_book_limits).map_err(|m| bad("limits", m))?;
+        let deductible = self
+            .deductible
+            .sym(&mut b.dicts.deductible, r.deductible, parse_deductible)
+            .map_err(|m| bad("deductible", m))?;
+        let schedule =
+            self.schedule.sym(&mut b.dicts.schedule, r.schedule, parse_schedule).map_err(|m| bad("schedule", m))?;
+        let claims_start = b.claims.len();
+        if let Err(m) = parse_claims(r.claims, &mut b.claims) {
+            b.claims.truncate(claims_start);
+            return Err(bad("claims", m));
+        }
+        let disc_start = b.disciplinary.len();
+        if let Err(m) = parse_disciplinary(r.disciplinary, &mut b.disciplinary) {
+            b.claims.truncate(claims_start);
+            b.disciplinary.truncate(disc_start);
+            return Err(bad("disciplinary", m));
+        }
+        let span = |start: usize, end: usize| Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(end - start).unwrap_or(0),
+        };
+        let claims = span(claims_start, b.claims.len());
+        let disciplinary = span(disc_start, b.disciplinary.len());
+        let source_row = u32::try_from(row).unwrap_or(u32::MAX);
+        let row = BookRow {
+            source_row,
+            carrier: self.carrier.sym(&mut b.dicts.carrier, r.carrier),
+            state: self.state.sym(&mut b.dicts.state, r.state),
+            effective,
+            transaction,
+            role: self.role.sym(&mut b.dicts.role, r.role),
+            specialty: self.specialty.sym(&mut b.dicts.specialty, r.specialty),
+            surgery: r.surgery.unwrap_or(SurgeryLevel::None),
+            shared_limits: r.shared_limits.unwrap_or(true),
+            county: self.county.sym(&mut b.dicts.county, r.county),
+            form,
+            retro_date: r.retro_date,
+            limits,
+            deductible,
+            hours_per_week: r.hours_per_week,
+            years_since_training: r.years_since_training,
+            board_certified: r.board_certified,
+            society_member: r.society_member,
+            teaching: r.teaching,
+            resident: r.resident,
+            risk_management_course: r.risk_management_course,
+            years_insured: r.years_insured,
+            locum_days: r.locum_days,
+            leave_months: r.leave_months,
+            claims,
+            disciplinary,
+            schedule,
+            current_premium: r.current_premium,
+        };
+        b.rows.push(row);
+        b.policy_ids.push(r.policy_id);
+        b.provider_ids.push(r.provider_id);
+        Ok(())
+    }
+}
+
+fn parse_book_limits(s: &str) -> Result<Limits, String> {
+    let l =
+        parse_limits(s).ok_or_else(|| format!("`{s}` is not limits; expected per-claim/aggregate such as 1M/3M"))?;
+    if l.aggregate < l.per_claim {
+        return Err(format!("`{s}`: the aggregate is below the per-claim limit"));
+    }
+    Ok(l)
+}
+
+/// `5000 indemnity per_claim`; empty for none.
+pub fn parse_deductible(s: &str) -> Result<Option<Deductible>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let expected = "expected `amount type basis` such as `5000 indemnity per_claim` (type indemnity or indemnity_expense, basis per_claim or aggregate)";
+    let mut parts = s.split_whitespace();
+    let (Some(amount), Some(kind), Some(basis), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("`{s}`: {expected}"));
+    };
+    let amount = parse_amount(amount).ok_or_else(|| format!("`{s}`: `{amount}` is not an amount; {expected}"))?;
+    let kind = match kind {
+        "indemnity" => DeductibleKind::Indemnity,
+        "indemnity_expense" => DeductibleKind::IndemnityAndExpense,
+        _ => return Err(format!("`{s}`: unknown type `{kind}`; {expected}")),
+    };
+    let basis = match basis {
+        "per_claim" => DeductibleBasis::PerClaim,
+        "aggregate" => DeductibleBasis::Aggregate,
+        _ => return Err(format!("`{s}`: unknown basis `{basis}`; {expected}")),
+    };
+    Ok(Some(Deductible { amount, kind, basis }))
+}
+
+/// The text form of a deductible (`5000 indemnity per_claim`), as the writers write it.
+pub fn deductible_text(d: &Option<Deductible>) -> String {
+    d.map_or(String::new(), |d| d.label())
+}
+
+/// `item:adjustment;item:adjustment`.
+pub fn parse_schedule(s: &str) -> Result<ScheduleSelections, String> {
+    let mut out: ScheduleSelections = Vec::new();
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (item, adj) = part
+            .split_once(':')
+            .ok_or_else(|| format!("`{part}`: expected item:adjustment such as risk_controls:-0.05"))?;
+        let adj = parse_decimal(adj.trim())
+            .ok_or_else(|| format!("`{part}`: `{adj}` is not a decimal adjustment such as -0.05"))?;
+        let item = item.trim();
+        if out.iter().any(|(i, _)| i == item) {
+            return Err(format!("schedule item `{item}` appears twice"));
+        }
+        out.push((item.to_string(), adj));
+    }
+    Ok(out)
+}
+
+pub fn schedule_text(s: &ScheduleSelections) -> String {
+    s.iter().map(|(i, a)| format!("{i}:{}", a.normalize())).collect::<Vec<_>>().join(";")
+}
+
+fn parse_claims(s: &str, out: &mut Vec<Claim>) -> Result<(), String> {
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (date, paid) = part
+            .split_once(':')
+            .ok_or_else(|| format!("`{part}`: expected report-date:paid such as 2023-04-11:250000"))?;
+        let reported =
+            parse_date(date.trim()).ok_or_else(|| format!("`{part}`: `{date}` is not a date; expected YYYY-MM-DD"))?;
+        let paid = parse_decimal(paid.trim())
+            .filter(|p| *p >= Decimal::ZERO)
+            .ok_or_else(|| format!("`{part}`: `{paid}` is not a paid amount ≥ 0"))?;
+        out.push(Claim { reported, paid });
+    }
+    Ok(())
+}
+
+pub fn claims_text(claims: &[Claim]) -> String {
+    claims.iter().map(|c| format!("{}:{}", c.reported, c.paid.normalize())).collect::<Vec<_>>().join(";")
+}
+
+fn parse_disciplinary(s: &str, out: &mut Vec<DisciplinaryEvent>) -> Result<(), String> {
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (action, date) = part
+            .split_once(':')
+            .ok_or_else(|| format!("`{part}`: expected action:date such as license_probation:2024-05-01"))?;
+        let action = DisciplinaryAction::parse(action.trim()).ok_or_else(|| {
+            let all: Vec<&str> = DisciplinaryAction::ALL.iter().map(|a| a.name()).collect();
+            format!("`{part}`: unknown action `{action}`; expected one of {}", all.join(", "))
+        })?;
+        let date =
+            parse_date(date.trim()).ok_or_else(|| format!("`{part}`: `{date}` is not a date; expected YYYY-MM-DD"))?;
+        out.push(DisciplinaryEvent { action, date });
+    }
+    Ok(())
+}
+
+pub fn disciplinary_text(events: &[DisciplinaryEvent]) -> String {
+    events.iter().map(|e| format!("{}:{}", e.action.name(), e.date)).collect::<Vec<_>>().join(";")
+}
+
+/// A plain decimal: optional sign, digits, optional fraction; no exponent.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let ok = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().filter(|c| *c == '.').count() <= 1
+        && !body.starts_with('.')
+        && !body.ends_with('.');
+    if !ok {
+        return None;
+    }
+    s.parse::<Decimal>().ok()
+}
+
+/// `YYYY-MM-DD` exactly.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        let mut n = 0i32;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + i32::from(c - b'0');
+        }
+        Some(n)
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
+}
+
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim() {
+        "true" | "TRUE" | "True" | "1" | "yes" | "y" => Some(true),
+        "false" | "FALSE" | "False" | "0" | "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+pub fn parse_transaction(s: &str) -> Option<Transaction> {
+    match s.trim() {
+        "new" => Some(Transaction::New),
+        "renewal" => Some(Transaction::Renewal),
+        _ => None,
+    }
+}
+
+pub fn parse_form(s: &str) -> Option<PolicyForm> {
+    match s.trim() {
+        "claims_made" => Some(PolicyForm::ClaimsMade),
+        "occurrence" => Some(PolicyForm::Occurrence),
+        _ => None,
+    }
+}
+
+pub fn parse_surgery(s: &str) -> Option<SurgeryLevel> {
+    match s.trim() {
+        "none" => Some(SurgeryLevel::None),
+        "minor" => Some(SurgeryLevel::Minor),
+        "major" => Some(SurgeryLevel::Major),
+        _ => None,
+    }
+}
+
+pub fn parse_resident(s: &str) -> Option<ResidentStatus> {
+    match s.trim() {
+        "resident" => Some(ResidentStatus::Resident),
+        "moonlighting" => Some(ResidentStatus::Moonlighting),
+        _ => None,
+    }
+}
+
+pub fn transaction_text(t: Transaction) -> &'static str {
+    match t {
+        Transaction::New => "new",
+        Transaction::Renewal => "renewal",
+    }
+}
+
+pub fn resident_text(r: Option<ResidentStatus>) -> &'static str {
+    match r {
+        None => "",
+        Some(ResidentStatus::Resident) => "resident",
+        Some(ResidentStatus::Moonlighting) => "moonlighting",
+    }
+}

@@ -1,0 +1,1 @@
+//! Synthetic books (being written).

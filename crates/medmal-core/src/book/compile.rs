@@ -1,0 +1,485 @@
+//! A manual compiled against a book's distinct values, and one row rated through it.
+//!
+//! Compiling resolves every distinct specialty, county, limits, deductible, role and schedule
+//! of the book once; a row is then a handful of index lookups and the manual's provider steps,
+//! run through the same amount-only worksheet and the same modifier and appetite rules as a
+//! quote. No worksheet text is formatted here: `medmal quote` on the row's practice shows it.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Book, BookDicts, BookRow, PHYSICIAN};
+use crate::manual::{
+    Condition, EligibilityAction, EligibilityRule, Manual, MidLevelMethod, Modifier, ModifierGroup, PolicyForm,
+    ProviderStep, SurgeryLevel,
+};
+use crate::money::{Money, Rounding};
+use crate::rate::eligibility::provider_fact;
+use crate::rate::modifiers::{ProviderFacts, apply_group, schedule_factor};
+use crate::rate::provider::physician_class;
+use crate::rate::whole_years;
+use crate::worksheet::WorksheetBuilder;
+
+/// Whether a row would be written as it stands under a manual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    Quoted,
+    Referred,
+    Declined,
+}
+
+/// A row rated under one manual.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowRating {
+    pub premium: Money,
+    pub status: RowStatus,
+    /// The first appetite rule that fired (index into the manual's eligibility rules).
+    pub reason: Option<u16>,
+    /// Rating class and territory, as indices into the compiled manual; `None` for a flat fee.
+    pub class: Option<u16>,
+    pub territory: u16,
+}
+
+/// Why a row could not be rated: the book column at fault and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub column: &'static str,
+    pub message: String,
+}
+
+pub type RowOutcome = Result<RowRating, RowError>;
+
+#[derive(Debug, Clone)]
+enum RoleBasis {
+    Physician,
+    Class(u16),
+    PercentOfClass { class: u16, shared: Option<Decimal>, separate: Option<Decimal> },
+    Flat { shared: Option<Money>, separate: Option<Money> },
+    Unknown(String),
+}
+
+#[derive(Debug, Clone)]
+enum Step<'m> {
+    BaseRate,
+    PolicyForm,
+    Limits,
+    Deductible,
+    Group(&'m ModifierGroup, Vec<&'m Modifier>),
+    MissingGroup(&'m str),
+    Schedule,
+    Experience,
+    Locum,
+    Round(Rounding),
+    Minimum(Money),
+}
+
+/// One manual with every distinct value of one book resolved against it.
+#[derive(Debug)]
+pub struct CompiledManual<'m> {
+    pub manual: &'m Manual,
+    /// Class ids in the manual's order; rows refer to them by index.
+    pub classes: Vec<&'m str>,
+    pub territories: Vec<&'m str>,
+    base: Vec<Option<Money>>,
+    specialty: Vec<[Result<u16, String>; 3]>,
+    role: Vec<RoleBasis>,
+    county: Vec<Option<u16>>,
+    limits: Vec<Option<Decimal>>,
+    /// Outer `None`: not offered; inner `None`: no deductible asked.
+    deductible: Vec<Option<Option<Decimal>>>,
+    schedule: Vec<Result<Option<Decimal>, String>>,
+    steps: Vec<Step<'m>>,
+    eligibility: Vec<&'m EligibilityRule>,
+    state_matches: Vec<bool>,
+}
+
+impl<'m> CompiledManual<'m> {
+    pub fn new(manual: &'m Manual, dicts: &BookDicts) -> Self {
+        let classes: Vec<&str> = manual.classes.iter().map(|c| c.id.as_str()).collect();
+        let territories: Vec<&str> = manual.territories.list.iter().map(|t| t.id.as_str()).collect();
+        let class_index = |id: &str| classes.iter().position(|c| *c == id).and_then(|i| u16::try_from(i).ok());
+        let mut base = vec![None; classes.len() * territories.len()];
+        for (ci, c) in classes.iter().enumerate() {
+            for (ti, t) in territories.iter().enumerate() {
+                base[ci * territories.len() + ti] = manual.base_rates.get(&(c.to_string(), t.to_string())).copied();
+            }
+        }
+        let levels = [SurgeryLevel::None, SurgeryLevel::Minor, SurgeryLevel::Major];
+        let specialty = dicts
+            .specialty
+            .values
+            .iter()
+            .map(|code| {
+                levels.map(|level| {
+                    physician_class(manual, code, level).and_then(|c| {
+                        class_index(&c).ok_or_else(|| format!("class {c} is not among {}'s classes", manual.meta.id()))
+                    })
+                })
+            })
+            .collect();
+        let role = dicts
+            .role
+            .values
+            .iter()
+            .map(|r| {
+                if r == PHYSICIAN {
+                    return RoleBasis::Physician;
+                }
+                let Some(rule) = manual.midlevel(r) else {
+                    let offered: Vec<&str> = manual.midlevels.iter().map(|m| m.role.as_str()).collect();
+                    return RoleBasis::Unknown(format!(
+                        "{} does not rate provider type `{r}`; it rates: {}",
+                        manual.meta.carrier_name,
+                        offered.join(", ")
+                    ));
+                };
+                let missing = |c: &str| RoleBasis::Unknown(format!("class {c} of {} is not a rating class", rule.role));
+                match &rule.method {
+                    MidLevelMethod::OwnClass { class } => {
+                        class_index(class).map_or_else(|| missing(class), RoleBasis::Class)
+                    }
+                    MidLevelMethod::PercentOfClass { class, shared, separate } => class_index(class).map_or_else(
+                        || missing(class),
+                        |c| RoleBasis::PercentOfClass { class: c, shared: *shared, separate: *separate },
+                    ),
+                    MidLevelMethod::Flat { shared, separate } => {
+                        RoleBasis::Flat { shared: *shared, separate: *separate }
+                    }
+                }
+            })
+            .collect();
+        let county = dicts
+            .county
+            .values
+            .iter()
+            .map(|c| {
+                manual
+                    .territory_of(c)
+                    .and_then(|t| territories.iter().position(|x| x == t))
+                    .and_then(|i| u16::try_from(i).ok())
+            })
+            .collect();
+        let limits = dicts.limits.values.iter().map(|l| manual.limits_factor(l)).collect();
+        let deductible = dicts
+            .deductible
+            .values
+            .iter()
+            .map(|d| match d {
+                None => Some(None),
+                Some(d) => {
+                    manual.deductibles.iter().find(|o| o.deductible == *d).map(|o| Some(Decimal::ONE - o.credit))
+                }
+            })
+            .collect();
+        let schedule = dicts
+            .schedule
+            .values
+            .iter()
+            .map(|sel| schedule_factor(manual, sel).map(|s| s.factor()).map_err(|e| e.message))
+            .collect();
+        let steps = manual
+            .provider_steps
+            .iter()
+            .map(|s| match s {
+                ProviderStep::BaseRate => Step::BaseRate,
+                ProviderStep::PolicyForm => Step::PolicyForm,
+                ProviderStep::Limits => Step::Limits,
+                ProviderStep::Deductible => Step::Deductible,
+                ProviderStep::Modifiers { group } => match manual.group(group) {
+                    Some(g) => Step::Group(g, g.modifiers.iter().filter_map(|id| manual.modifier(id)).collect()),
+                    None => Step::MissingGroup(group),
+                },
+                ProviderStep::Schedule => Step::Schedule,
+                ProviderStep::Experience => Step::Experience,
+                ProviderStep::Locum => Step::Locum,
+                ProviderStep::Round(r) => Step::Round(*r),
+                ProviderStep::Minimum(m) => Step::Minimum(*m),
+            })
+            .collect();
+        let state_matches = dicts.state.values.iter().map(|s| s.eq_ignore_ascii_case(&manual.meta.state)).collect();
+        Self {
+            manual,
+            classes,
+            territories,
+            base,
+            specialty,
+            role,
+            county,
+            limits,
+            deductible,
+            schedule,
+            steps,
+            eligibility: manual.eligibility.iter().collect(),
+            state_matches,
+        }
+    }
+
+    /// Rate row `index` of `book` (which must be the book this manual was compiled against).
+    pub fn rate_row(&self, book: &Book, index: usize) -> RowOutcome {
+        let Some(row) = book.rows.get(index) else {
+            return Err(err("row", "no such row".to_string()));
+        };
+        self.rate(book, row)
+    }
+
+    fn rate(&self, book: &Book, row: &BookRow) -> RowOutcome {
+        let manual = self.manual;
+        if !self.state_matches.get(row.state as usize).copied().unwrap_or(false) {
+            return Err(err("state", format!("manual {} is for {}", manual.meta.id(), manual.meta.state)));
+        }
+        let facts = ProviderFacts {
+            effective: row.effective,
+            hours_per_week: row.hours_per_week,
+            years_since_training: row.years_since_training,
+            resident: row.resident,
+            teaching: row.teaching,
+            leave_months: row.leave_months,
+            claims: book.claims_of(row),
+            disciplinary: book.disciplinary_of(row),
+            risk_management_course: row.risk_management_course,
+            board_certified: row.board_certified,
+            society_member: row.society_member,
+            years_insured_with_carrier: row.years_insured,
+            locum_days: row.locum_days,
+        };
+        let which = |shared: bool| if shared { "shared" } else { "separate" };
+        // (class, percent of class) or a flat fee.
+        let basis: Result<(u16, Option<Decimal>), Money> = match self.role.get(row.role as usize) {
+            Some(RoleBasis::Physician) => {
+                let level = match row.surgery {
+                    SurgeryLevel::None => 0,
+                    SurgeryLevel::Minor => 1,
+                    SurgeryLevel::Major => 2,
+                };
+                match self.specialty.get(row.specialty as usize).map(|s| &s[level]) {
+                    Some(Ok(c)) => Ok((*c, None)),
+                    Some(Err(e)) => return Err(err("specialty_code", e.clone())),
+                    None => return Err(err("specialty_code", "missing".to_string())),
+                }
+            }
+            Some(RoleBasis::Class(c)) => Ok((*c, None)),
+            Some(RoleBasis::PercentOfClass { class, shared, separate }) => {
+                match if row.shared_limits { shared } else { separate } {
+                    Some(p) => Ok((*class, Some(*p))),
+                    None => return Err(not_offered_limits(manual, row, which(row.shared_limits))),
+                }
+            }
+            Some(RoleBasis::Flat { shared, separate }) => match if row.shared_limits { shared } else { separate } {
+                Some(a) => Err(*a),
+                None => return Err(not_offered_limits(manual, row, which(row.shared_limits))),
+            },
+            Some(RoleBasis::Unknown(e)) => return Err(err("role", e.clone())),
+            None => return Err(err("role", "missing".to_string())),
+        };
+        let Some(territory) = self.county.get(row.county as usize).copied().flatten() else {
+            return Err(err(
+                "county",
+                format!(
+                    "county `{}` is in no rating territory of {} and the manual has no state-wide default",
+                    book.dicts.county.get(row.county).map_or("", String::as_str),
+                    manual.meta.id()
+                ),
+            ));
+        };
+        let claims_made_year = match row.form {
+            PolicyForm::Occurrence => None,
+            PolicyForm::ClaimsMade => {
+                let Some(retro) = row.retro_date else {
+                    return Err(err("retro_date", "a claims-made row needs its retroactive date".to_string()));
+                };
+                let years = whole_years(retro, row.effective);
+                if years < 0 {
+                    return Err(err(
+                        "retro_date",
+                        format!("retroactive date {retro} is after the effective date {}", row.effective),
+                    ));
+                }
+                Some(u32::try_from(years).unwrap_or(u32::MAX).saturating_add(1))
+            }
+        };
+
+        let mut ws = WorksheetBuilder::amount_only(manual.step_rounding);
+        let class = match basis {
+            Err(flat) => {
+                ws.set("", "", String::new, flat);
+                for step in &self.steps {
+                    match step {
+                        Step::Round(r) => ws.round("", "", r),
+                        Step::Minimum(m) => ws.minimum("", "", *m),
+                        _ => {}
+                    }
+                }
+                None
+            }
+            Ok((class, percent)) => {
+                self.steps_for(row, &facts, class, percent, territory, claims_made_year, &mut ws)?;
+                Some(class)
+            }
+        };
+        if ws.overflow {
+            return Err(err(
+                "row",
+                format!("{}: the premium leaves the range of exact decimal arithmetic", manual.meta.id()),
+            ));
+        }
+        let (status, reason) = self.appetite(&facts, class, row, book);
+        Ok(RowRating { premium: ws.running, status, reason, class, territory })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn steps_for(
+        &self,
+        row: &BookRow,
+        facts: &ProviderFacts<'_>,
+        class: u16,
+        percent: Option<Decimal>,
+        territory: u16,
+        claims_made_year: Option<u32>,
+        ws: &mut WorksheetBuilder,
+    ) -> Result<(), RowError> {
+        let manual = self.manual;
+        let not_written =
+            |f: &str| err("form", format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state));
+        for step in &self.steps {
+            match step {
+                Step::BaseRate => {
+                    let cell = class as usize * self.territories.len() + territory as usize;
+                    let Some(rate) = self.base.get(cell).copied().flatten() else {
+                        return Err(err(
+                            "specialty_code",
+                            format!(
+                                "{} has no base rate for class {} in territory {}",
+                                manual.meta.id(),
+                                self.classes.get(class as usize).unwrap_or(&""),
+                                self.territories.get(territory as usize).unwrap_or(&"")
+                            ),
+                        ));
+                    };
+                    ws.set("", "", String::new, rate);
+                    if let Some(p) = percent {
+                        ws.multiply("", "", String::new, p);
+                    }
+                }
+                Step::PolicyForm => match row.form {
+                    PolicyForm::Occurrence => {
+                        let f = match manual.meta.base_form {
+                            PolicyForm::Occurrence => Decimal::ONE,
+                            PolicyForm::ClaimsMade => {
+                                manual.form.occurrence_factor.ok_or_else(|| not_written("occurrence"))?
+                            }
+                        };
+                        ws.multiply("", "", String::new, f);
+                    }
+                    PolicyForm::ClaimsMade => {
+                        let steps = manual.form.claims_made_steps.as_ref().ok_or_else(|| not_written("claims-made"))?;
+                        let year = claims_made_year.unwrap_or(1);
+                        let i = (year as usize).min(steps.len()).saturating_sub(1);
+                        let f = steps.get(i).copied().ok_or_else(|| not_written("claims-made"))?;
+                        ws.multiply("", "", String::new, f);
+                        if manual.meta.base_form == PolicyForm::Occurrence {
+                            let m = manual.form.claims_made_mature_factor.ok_or_else(|| not_written("claims-made"))?;
+                            ws.multiply("", "", String::new, m);
+                        }
+                    }
+                },
+                Step::Limits => {
+                    let Some(f) = self.limits.get(row.limits as usize).copied().flatten() else {
+                        let offered: Vec<String> = manual.limits.iter().map(|l| l.limits.label()).collect();
+                        return Err(err(
+                            "limits",
+                            format!("not offered by {}; offered: {}", manual.meta.carrier_name, offered.join(", ")),
+                        ));
+                    };
+                    ws.multiply("", "", String::new, f);
+                }
+                Step::Deductible => match self.deductible.get(row.deductible as usize).copied().flatten() {
+                    Some(None) => {}
+                    Some(Some(f)) => ws.multiply("", "", String::new, f),
+                    None => {
+                        let offered: Vec<String> = manual.deductibles.iter().map(|o| o.deductible.label()).collect();
+                        return Err(err(
+                            "deductible",
+                            format!("not offered by {}; offered: {}", manual.meta.carrier_name, offered.join(", ")),
+                        ));
+                    }
+                },
+                Step::Group(group, mods) => apply_group(group, mods.iter().copied(), facts, ws),
+                Step::MissingGroup(id) => return Err(err("row", format!("modifier group `{id}` is not defined"))),
+                Step::Schedule => match self.schedule.get(row.schedule as usize) {
+                    Some(Ok(Some(f))) => ws.multiply("", "", String::new, *f),
+                    Some(Ok(None)) | None => {}
+                    Some(Err(e)) => return Err(err("schedule", e.clone())),
+                },
+                // A book carries no group loss experience; the group's modification is an
+                // underwriting decision held outside the book.
+                Step::Experience => {}
+                Step::Locum => {
+                    if let Some(rule) = &manual.locum
+                        && facts.locum_days > rule.free_days
+                    {
+                        let days = facts.locum_days - rule.free_days;
+                        ws.add("", "", String::new, rule.per_day * Decimal::from(days));
+                    }
+                }
+                Step::Round(r) => ws.round("", "", r),
+                Step::Minimum(m) => ws.minimum("", "", *m),
+            }
+        }
+        Ok(())
+    }
+
+    fn appetite(
+        &self,
+        facts: &ProviderFacts<'_>,
+        class: Option<u16>,
+        row: &BookRow,
+        book: &Book,
+    ) -> (RowStatus, Option<u16>) {
+        let class_id = class.and_then(|c| self.classes.get(c as usize).copied());
+        let physician = book
+            .dicts
+            .role
+            .get(row.role)
+            .filter(|r| *r == PHYSICIAN)
+            .map(|_| (book.dicts.specialty.get(row.specialty).map_or("", String::as_str), row.surgery));
+        let mut status = RowStatus::Quoted;
+        let mut reason = None;
+        for (i, rule) in self.eligibility.iter().enumerate() {
+            let fires = match &rule.condition {
+                // One row is one provider's policy.
+                Condition::Providers { over } => 1 > *over,
+                Condition::Service { .. } | Condition::TelehealthOutOfState => false,
+                c => provider_fact(c, facts, class_id, physician).is_some(),
+            };
+            if !fires {
+                continue;
+            }
+            let s = match rule.action {
+                EligibilityAction::Decline => RowStatus::Declined,
+                EligibilityAction::Refer => RowStatus::Referred,
+            };
+            if reason.is_none() || (s == RowStatus::Declined && status != RowStatus::Declined) {
+                reason = u16::try_from(i).ok();
+            }
+            if s == RowStatus::Declined || status == RowStatus::Quoted {
+                status = s;
+            }
+        }
+        (status, reason)
+    }
+
+    /// The reason text of an appetite rule a row fired.
+    pub fn reason_text(&self, reason: u16) -> &'m str {
+        self.eligibility.get(reason as usize).map_or("", |r| r.reason.as_str())
+    }
+}
+
+fn err(column: &'static str, message: String) -> RowError {
+    RowError { column, message }
+}
+
+fn not_offered_limits(manual: &Manual, row: &BookRow, which: &str) -> RowError {
+    let _ = row;
+    err("shared_limits", format!("{} does not offer {which} limits for this provider type", manual.meta.carrier_name))
+}
