@@ -96,8 +96,11 @@ enum Command {
         #[arg(long, env = "MEDMAL_MANUALS")]
         manuals: Option<PathBuf>,
         /// Review against this carrier only (default: every carrier writing the state).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "policy")]
         carrier: Option<String>,
+        /// Review a policy in force instead, from its declarations (docs/policy-format.md).
+        #[arg(long)]
+        policy: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -110,6 +113,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// In-force books: generate a synthetic one.
+    Book {
+        #[command(subcommand)]
+        command: BookCommand,
+    },
+    /// Re-rate an in-force book under two manual versions: the rate impact, overall and by
+    /// class, territory, limits and form, the distribution of changes and the largest movers.
+    Rerate(cmd::rerate::RerateArgs),
     /// Run the worked rating examples kept beside manuals (examples/*.toml).
     Test {
         /// Directory of manuals (default: the sample manuals).
@@ -117,6 +128,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum BookCommand {
+    /// Write a synthetic but realistic in-force book for a sample carrier, reproducible from a seed.
+    Generate(cmd::book::GenerateArgs),
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -136,11 +153,13 @@ fn main() -> ExitCode {
         Command::Proposal { practice, out, manuals, what_if, date, prepared_by } => {
             cmd::proposal::run(&practice, manuals, &what_if, &out, date, &prepared_by)
         }
-        Command::Review { practice, manuals, carrier, format } => {
-            cmd::review::run(&practice, manuals, carrier.as_deref(), format)
+        Command::Review { practice, manuals, carrier, policy, format } => {
+            cmd::review::run(&practice, manuals, carrier.as_deref(), policy.as_deref(), format)
         }
         Command::Diff { old, new, format } => cmd::diff::run(&old, &new, format),
         Command::Test { dir, format } => cmd::test::run(dir, format),
+        Command::Book { command: BookCommand::Generate(args) } => cmd::book::generate_cmd(&args),
+        Command::Rerate(args) => cmd::rerate::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -5,3 +5,6 @@ pub mod proposal;
 pub mod quote;
 pub mod review;
 pub mod test;
+pub mod book;
+pub mod rerate;
+pub mod rerate_html;

@@ -92,6 +92,7 @@ pub struct CompiledManual<'m> {
     steps: Vec<Step<'m>>,
     eligibility: Vec<&'m EligibilityRule>,
     state_matches: Vec<bool>,
+    carrier_matches: Vec<bool>,
 }
 
 impl<'m> CompiledManual<'m> {
@@ -198,7 +199,9 @@ impl<'m> CompiledManual<'m> {
             })
             .collect();
         let state_matches = dicts.state.values.iter().map(|s| s.eq_ignore_ascii_case(&manual.meta.state)).collect();
+        let carrier_matches = dicts.carrier.values.iter().map(|c| *c == manual.meta.carrier).collect();
         Self {
+            carrier_matches,
             manual,
             classes,
             territories,
@@ -225,6 +228,12 @@ impl<'m> CompiledManual<'m> {
 
     fn rate(&self, book: &Book, row: &BookRow) -> RowOutcome {
         let manual = self.manual;
+        if !self.carrier_matches.get(row.carrier as usize).copied().unwrap_or(false) {
+            return Err(err(
+                "carrier",
+                format!("the row is insured with another carrier than {}", manual.meta.carrier),
+            ));
+        }
         if !self.state_matches.get(row.state as usize).copied().unwrap_or(false) {
             return Err(err("state", format!("manual {} is for {}", manual.meta.id(), manual.meta.state)));
         }
@@ -262,12 +271,12 @@ impl<'m> CompiledManual<'m> {
             Some(RoleBasis::PercentOfClass { class, shared, separate }) => {
                 match if row.shared_limits { shared } else { separate } {
                     Some(p) => Ok((*class, Some(*p))),
-                    None => return Err(not_offered_limits(manual, row, which(row.shared_limits))),
+                    None => return Err(not_offered_limits(manual, which(row.shared_limits))),
                 }
             }
             Some(RoleBasis::Flat { shared, separate }) => match if row.shared_limits { shared } else { separate } {
                 Some(a) => Err(*a),
-                None => return Err(not_offered_limits(manual, row, which(row.shared_limits))),
+                None => return Err(not_offered_limits(manual, which(row.shared_limits))),
             },
             Some(RoleBasis::Unknown(e)) => return Err(err("role", e.clone())),
             None => return Err(err("role", "missing".to_string())),
@@ -479,7 +488,6 @@ fn err(column: &'static str, message: String) -> RowError {
     RowError { column, message }
 }
 
-fn not_offered_limits(manual: &Manual, row: &BookRow, which: &str) -> RowError {
-    let _ = row;
+fn not_offered_limits(manual: &Manual, which: &str) -> RowError {
     err("shared_limits", format!("{} does not offer {which} limits for this provider type", manual.meta.carrier_name))
 }
