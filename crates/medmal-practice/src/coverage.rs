@@ -14,7 +14,7 @@ pub(crate) const FORMS: [(&str, PolicyForm); 2] =
 
 const TRANSACTIONS: [(&str, Transaction); 2] = [("new", Transaction::New), ("renewal", Transaction::Renewal)];
 
-const ENTITY_LIMITS: [(&str, EntityLimits); 2] =
+pub(crate) const ENTITY_LIMITS: [(&str, EntityLimits); 2] =
     [("shared", EntityLimits::Shared), ("separate", EntityLimits::Separate)];
 
 const KINDS: [(&str, DeductibleKind); 2] =
@@ -68,7 +68,7 @@ pub(crate) fn read(node: &Node, d: &mut Diags<'_>, entity_insured: bool) -> (Opt
 }
 
 /// Limits as `"1M/3M"` or `{ per_claim = 1000000, aggregate = 3000000 }`.
-fn read_limits(node: &Node, d: &mut Diags<'_>) -> Option<Limits> {
+pub(crate) fn read_limits(node: &Node, d: &mut Diags<'_>) -> Option<Limits> {
     let limits = match &node.kind {
         NodeKind::Str(s) => match parse_limits(s) {
             Some(l) => l,
@@ -126,7 +126,7 @@ fn positive(node: &Node, d: &mut Diags<'_>, key: &str) -> Option<Decimal> {
     Some(v.normalize())
 }
 
-fn read_deductible(node: &Node, d: &mut Diags<'_>) -> Option<Deductible> {
+pub(crate) fn read_deductible(node: &Node, d: &mut Diags<'_>) -> Option<Deductible> {
     let mut r = table(node, d, "`deductible`")?;
     let amount =
         r.require(d, "amount", "the deductible in dollars, such as 5000").and_then(|n| positive(n, d, "amount"));

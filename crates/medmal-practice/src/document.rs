@@ -90,7 +90,7 @@ fn list<'n>(r: &mut TableReader<'n>, d: &mut Diags<'_>, key: &'static str) -> Ve
 }
 
 /// A service line: lowercase letters, digits and `_` (`urgent_care`).
-fn service(node: &Node, d: &mut Diags<'_>) -> Option<String> {
+pub(crate) fn service(node: &Node, d: &mut Diags<'_>) -> Option<String> {
     let s = text(node, d, "services", "a service name such as \"telehealth\"")?.to_ascii_lowercase();
     if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         Some(s)

@@ -8,6 +8,7 @@
 
 mod coverage;
 mod document;
+mod policy;
 mod provider;
 mod read;
 mod underwriting;
@@ -19,6 +20,7 @@ use medmal_text::{Diags, Location, Node, NodeKind, SourceFile, parse_json, parse
 
 pub use medmal_core::limits::{parse_amount, parse_limits};
 pub use medmal_text::Diagnostic;
+pub use policy::{load_policy, parse_policy};
 
 /// Parse a practice from source text: JSON when the file name ends in `.json`, TOML otherwise.
 ///
