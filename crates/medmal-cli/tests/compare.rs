@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use medmal_core::compare::{CompareOptions, OfferLabel, compare};
+use medmal_core::compare::{CompareOptions, OfferLabel, compare, fit};
 use medmal_core::manual::{Limits, PolicyForm};
 use medmal_core::practice::Practice;
 use medmal_core::projection::{Scenario, advance, project};
@@ -176,4 +176,273 @@ fn limits_a_carrier_does_not_offer_are_substituted_and_flagged_as_indication() {
     let opts = CompareOptions { form: Some(PolicyForm::Occurrence), ..CompareOptions::default() };
     let c = compare(&refs, &solo(), &opts);
     assert!(c.offers[0].substitutions.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two sample practices on the sample Keystone Physicians Mutual PA 2027-01 manual
+// (manuals/keystone-mutual/PA/2027-01), computed by hand from its tables. The steps, in order:
+// base rate (tables/base_rates.csv) × claims-made step [0.35, 0.65, 0.85, 0.95, 1.00] × ILF
+// (500K/1.5M 0.80, 1M/3M 1.00) × exposure group (multiply, 3 dp) × merit group (add, cap 10%
+// credit, 2 dp) × credit group (add, cap 15% credit, 3 dp), each product rounded to the cent,
+// then to the dollar; policy: + MCARE 15% of the providers' premium, rounded to the dollar.
+// Tail: the mature undiscounted premium (base × 1.00 × ILF, no credits, to the dollar) × the
+// tail factor for the claims-made year at termination, unlimited column (row 2: 1.45, row 5 and
+// later: 2.25), to the dollar. Free tail on retirement after 5 years insured at age 55 or over.
+
+fn sample_manuals() -> Vec<Manual> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manuals");
+    let (loaded, diags) = medmal_manual::load_all(&root);
+    assert!(diags.is_empty(), "{diags:?}");
+    loaded.into_iter().map(|l| l.manual).collect()
+}
+
+fn sample_practice(name: &str) -> Practice {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/practices").join(name);
+    medmal_practice::load_practice(&path).unwrap()
+}
+
+/// Doylestown Children's Health (examples/practices/pa-bucks-new-pediatrician.toml): two
+/// pediatricians (80267, no surgery → class 1), Bucks County → territory 2, base 12,600; 1M/3M
+/// (ILF 1.00), new business 2027-01-01, no entity. Both start at claims-made year 1: Dr. Nguyen
+/// has no prior coverage, Dr. Whitaker does not carry his prior acts.
+///
+/// Dr. Chloe Nguyen (0 years since training, no credits of her own):
+///   y1 CM 1: 12600 × 0.35 = 4410.00 × new-to-practice (0 yrs) 0.50 = 2205.00 → 2205
+///   y2 CM 2: 12600 × 0.65 = 8190.00 × (1 yr) 0.75 = 6142.50 → 6143
+///   y3 CM 3: 12600 × 0.85 = 10710.00 × (2 yrs) 0.90 = 9639.00 → 9639
+///   y4 CM 4: 12600 × 0.95 = 11970.00 × loyalty (3 yrs insured) 0.97 = 11610.90 → 11611
+///   y5 CM 5: 12600 × 1.00 = 12600.00 × loyalty 0.97 = 12222.00 → 12222
+///   (claims-free needs 5 years since training: she has at most 4.)
+/// Dr. Thomas Whitaker (15 years since training, no claims → claims-free 10+ yrs −10% = merit
+/// 0.90; board −2.5%, society −2%, risk-management course 2026-04-18 −7.5% valid to 2028-04-18):
+///   y1: 4410.00 × 0.90 = 3969.00 × credits (1 − 0.12) 0.88 = 3492.72 → 3493
+///   y2: 8190.00 × 0.90 = 7371.00 × 0.88 = 6486.48 → 6486   (2028-01-01: course still valid)
+///   y3: 10710.00 × 0.90 = 9639.00 × 0.955 (course expired) = 9205.245 → 9205.25 → 9205
+///   y4: 11970.00 × 0.90 = 10773.00 × 0.925 (+ loyalty 3 yrs −3%) = 9965.025 → 9965.03 → 9965
+///   y5: 12600.00 × 0.90 = 11340.00 × 0.925 = 10489.50 → 10490
+/// Policy (providers + MCARE 15%):
+///   y1 5698 + 854.70 = 6552.70 → 6553      y2 12629 + 1894.35 = 14523.35 → 14523
+///   y3 18844 + 2826.60 = 21670.60 → 21671  y4 21576 + 3236.40 = 24812.40 → 24812
+///   y5 22712 + 3406.80 = 26118.80 → 26119
+///   premiums 6553 + 14523 + 21671 + 24812 + 26119 = 93678
+/// Tails after year 5 (claims-made year 5 → row 5, 2.25): 12600 × 2.25 = 28350 each, the
+/// practice pays both: 56700. Total 150378.
+#[test]
+fn pediatric_pair_steps_up_while_new_to_practice_credits_run_off() {
+    let ms = sample_manuals();
+    let m = manual(&ms, "keystone-mutual/PA/2027-01");
+    let practice = sample_practice("pa-bucks-new-pediatrician.toml");
+    let p = project(m, &practice, 5, Decimal::ZERO, &Scenario::Stay);
+    assert_eq!(p.error, None);
+    let years: Vec<Decimal> = p.years.iter().map(|y| y.premium).collect();
+    assert_eq!(years, vec![d("6553"), d("14523"), d("21671"), d("24812"), d("26119")]);
+    let by_provider: Vec<Vec<(Option<u32>, Decimal)>> =
+        p.years.iter().map(|y| y.providers.iter().map(|(_, cm, prem)| (*cm, *prem)).collect()).collect();
+    assert_eq!(
+        by_provider,
+        vec![
+            vec![(Some(1), d("2205")), (Some(1), d("3493"))],
+            vec![(Some(2), d("6143")), (Some(2), d("6486"))],
+            vec![(Some(3), d("9639")), (Some(3), d("9205"))],
+            vec![(Some(4), d("11611")), (Some(4), d("9965"))],
+            vec![(Some(5), d("12222")), (Some(5), d("10490"))],
+        ]
+    );
+    assert_eq!(p.premiums, d("93678"));
+    let tails: Vec<(&str, Decimal, &str)> =
+        p.tails.iter().map(|t| (t.provider.as_str(), t.premium, t.paid_by.as_str())).collect();
+    assert_eq!(
+        tails,
+        vec![("Dr. Chloe Nguyen", d("28350"), "practice"), ("Dr. Thomas Whitaker", d("28350"), "practice")]
+    );
+    assert_eq!(p.total, d("150378"));
+}
+
+/// The same practice, 4% a year trend, Dr. Nguyen leaving after year 2. Year k is the rated
+/// premium × 1.04^(k−1), to the cent (1.04² = 1.0816, 1.04³ = 1.124864, 1.04⁴ = 1.16985856):
+///   y1 both: 6553
+///   y2 both: 14523 × 1.04 = 15103.92
+///   her tail after year 2 (claims-made year 2 → row 2, 1.45): 12600 × 1.45 = 18270 × 1.04 =
+///   19000.80; her employment terms are silent, so the practice is assumed to pay (and says so)
+///   y3 Whitaker alone: 9205 + 1380.75 = 10585.75 → 10586 × 1.0816 = 11449.8176 → 11449.82
+///   y4: 9965 + 1494.75 = 11459.75 → 11460 × 1.124864 = 12890.94144 → 12890.94
+///   y5: 10490 + 1573.50 = 12063.50 → 12064 × 1.16985856 = 14113.1736… → 14113.17
+///   premiums 6553 + 15103.92 + 11449.82 + 12890.94 + 14113.17 = 60110.85
+///   total to the practice 60110.85 + 19000.80 = 79111.65 (no tail for Dr. Whitaker: he stays)
+/// If her terms say she pays her own tail, the practice's total is the premiums alone.
+#[test]
+fn pediatrician_leaving_with_trend_buys_her_tail_and_says_who_pays() {
+    let ms = sample_manuals();
+    let m = manual(&ms, "keystone-mutual/PA/2027-01");
+    let practice = sample_practice("pa-bucks-new-pediatrician.toml");
+    let leave = Scenario::Leave { provider: "Dr. Chloe Nguyen".into(), year: 2 };
+    let p = project(m, &practice, 5, d("0.04"), &leave);
+    assert_eq!(p.error, None);
+    let years: Vec<Decimal> = p.years.iter().map(|y| y.premium).collect();
+    assert_eq!(years, vec![d("6553"), d("15103.92"), d("11449.82"), d("12890.94"), d("14113.17")]);
+    let rated: Vec<Decimal> = p.years.iter().map(|y| y.rated).collect();
+    assert_eq!(rated, vec![d("6553"), d("14523"), d("10586"), d("11460"), d("12064")]);
+    assert!(p.years[2..].iter().all(|y| y.providers.len() == 1 && y.providers[0].0 == "Dr. Thomas Whitaker"));
+    assert_eq!(p.premiums, d("60110.85"));
+    assert_eq!(p.tails.len(), 1);
+    let t = &p.tails[0];
+    assert_eq!(
+        (t.provider.as_str(), t.after_year, t.premium, t.paid_by.as_str()),
+        ("Dr. Chloe Nguyen", 2, d("19000.80"), "practice")
+    );
+    assert!(p.notes.iter().any(|n| n.contains("Dr. Chloe Nguyen's employment terms do not say who pays the tail")));
+    assert_eq!(p.practice_tails, d("19000.80"));
+    assert_eq!(p.total, d("79111.65"));
+
+    let mut she_pays = practice.clone();
+    she_pays.providers[0].tail_paid_by = Some(medmal_core::practice::TailPayer::Provider);
+    let p = project(m, &she_pays, 5, d("0.04"), &leave);
+    assert_eq!(p.tails[0].paid_by, "provider");
+    assert_eq!((p.practice_tails, p.provider_tails), (Decimal::ZERO, d("19000.80")));
+    assert_eq!(p.total, d("60110.85"));
+}
+
+/// Harold Stoltzfus, M.D. (examples/practices/pa-lancaster-retiring-internist.toml): internal
+/// medicine (80208, no surgery → class 2), Lancaster County → territory 4 (not listed: the
+/// state-wide default), base 10,290; 500K/1.5M (ILF 0.80); renewal 2027-03-01; retro 2000-03-01,
+/// so claims-made year 28 and later: mature (1.00) every year, no step-up left. 30 hours a week
+/// is full time (the part-time bands stop at 29). 36 years since training, no claims →
+/// claims-free −10% (merit 0.90). Credits: course 2025-09-12 −7.5% (valid to 2027-09-12),
+/// board −2.5%, society −2%, 27 years insured −10%: −22% capped at −15% = 0.85.
+///   y1: 10290 × 1.00 × 0.80 = 8232.00 × 0.90 = 7408.80 × 0.85 = 6297.48 → 6297;
+///       + MCARE 944.55 = 7241.55 → 7242
+///   y2 (2028-03-01, course expired): −14.5% = 0.855: 7408.80 × 0.855 = 6334.524 → 6334.52 → 6335;
+///       + 950.25 = 7285.25 → 7285; years 3–5 the same (loyalty and claims-free already at their top rows)
+/// With a 3% trend (1.03² = 1.0609, 1.03³ = 1.092727, 1.03⁴ = 1.12550881):
+///   7242; 7285 × 1.03 = 7503.55; × 1.0609 = 7728.6565 → 7728.66; × 1.092727 = 7960.516… → 7960.52;
+///   × 1.12550881 = 8199.3316… → 8199.33; premiums 38634.06
+/// Stay: tail after year 5 (row 5, 2.25) on 10290 × 0.80 = 8232 → 18522 × 1.12550881 =
+///   20846.674… → 20846.67, the practice pays; total 59480.73.
+/// Retire after year 2 (age 67, 28 years insured: 67 ≥ 55 and 28 ≥ 5): the tail is free
+///   (it would cost 18522 × 1.03 = 19077.66); the practice pays 7242 + 7503.55 = 14745.55.
+/// Leave after year 2 instead (not retiring): the same tail is not free, and his terms say the
+///   provider pays it: 19077.66 on him, 14745.55 on the practice.
+#[test]
+fn retiring_internist_gets_a_free_tail_leaving_he_pays_his_own() {
+    let ms = sample_manuals();
+    let m = manual(&ms, "keystone-mutual/PA/2027-01");
+    let practice = sample_practice("pa-lancaster-retiring-internist.toml");
+    let who = "Dr. Harold Stoltzfus".to_string();
+
+    let stay = project(m, &practice, 5, d("0.03"), &Scenario::Stay);
+    assert_eq!(stay.error, None);
+    let rated: Vec<Decimal> = stay.years.iter().map(|y| y.rated).collect();
+    assert_eq!(rated, vec![d("7242"), d("7285"), d("7285"), d("7285"), d("7285")]);
+    let years: Vec<Decimal> = stay.years.iter().map(|y| y.premium).collect();
+    assert_eq!(years, vec![d("7242"), d("7503.55"), d("7728.66"), d("7960.52"), d("8199.33")]);
+    assert_eq!(
+        stay.years.iter().map(|y| y.providers[0].1).collect::<Vec<_>>(),
+        vec![Some(28), Some(29), Some(30), Some(31), Some(32)]
+    );
+    assert_eq!(stay.premiums, d("38634.06"));
+    assert_eq!((stay.tails[0].premium, stay.tails[0].paid_by.as_str()), (d("20846.67"), "practice"));
+    assert_eq!(stay.total, d("59480.73"));
+
+    let retire = project(m, &practice, 5, d("0.03"), &Scenario::Retire { provider: who.clone(), year: 2 });
+    assert_eq!(retire.years.len(), 2);
+    let t = &retire.tails[0];
+    assert_eq!((t.after_year, t.premium, t.paid_by.as_str()), (2, Decimal::ZERO, "free"));
+    assert_eq!(t.note, "free retirement tail (would cost 19077.66)");
+    assert_eq!(retire.total, d("14745.55"));
+
+    let leave = project(m, &practice, 5, d("0.03"), &Scenario::Leave { provider: who, year: 2 });
+    let t = &leave.tails[0];
+    assert_eq!((t.premium, t.paid_by.as_str()), (d("19077.66"), "provider"));
+    assert_eq!((leave.provider_tails, leave.total), (d("19077.66"), d("14745.55")));
+    assert!(leave.notes.iter().all(|n| !n.contains("assumed the practice pays")));
+}
+
+/// The premium a worksheet set proves: every provider's worksheet and the policy worksheet
+/// replay from their lines alone, and the policy starts from the providers' sum.
+fn proven_total(m: &Manual, q: &medmal_core::Quote) -> Decimal {
+    for pp in &q.providers {
+        assert_eq!(medmal_core::worksheet::replay(&pp.worksheet, m.step_rounding), Ok(pp.premium), "{}", pp.name);
+    }
+    assert_eq!(q.providers.iter().map(|pp| pp.premium).sum::<Decimal>(), q.providers_total);
+    let total = medmal_core::worksheet::replay(&q.policy_lines, m.step_rounding).unwrap();
+    assert_eq!(total, q.total);
+    total
+}
+
+fn proven_tail(q: &medmal_core::Quote, name: &str) -> Decimal {
+    let t = q.providers.iter().find(|pp| pp.name == name).and_then(|pp| pp.tail.as_ref()).unwrap();
+    assert_eq!(medmal_core::worksheet::replay(&t.worksheet, None), Ok(t.premium), "{name}'s tail");
+    t.premium
+}
+
+/// The cheapest answer follows from the worksheets on the sample market, for every scenario
+/// and with a trend: each carrier's cost over the period is rebuilt year by year from
+/// independently rated quotes whose worksheets replay (the practice advanced that many years,
+/// the leaver gone after their year), trended, plus the tails the practice pays; the carriers
+/// with the smallest first year and the smallest total are the ones the comparison names.
+#[test]
+fn cheapest_over_the_period_follows_from_the_worksheets_on_the_sample_market() {
+    let ms = sample_manuals();
+    let refs: Vec<&Manual> = ms.iter().collect();
+    let practice = sample_practice("pa-bucks-new-pediatrician.toml");
+    let trend = d("0.04");
+    let leaver = "Dr. Chloe Nguyen";
+    let leave = Scenario::Leave { provider: leaver.into(), year: 2 };
+    let opts = CompareOptions { trend, scenarios: vec![leave.clone()], ..CompareOptions::default() };
+    let c = compare(&refs, &practice, &opts);
+    let trended = |x: Decimal, y: u32| {
+        let f = (0..y).fold(Decimal::ONE, |f, _| f * (Decimal::ONE + trend));
+        medmal_core::money::Rounding::CENTS.apply(x * f)
+    };
+    for scenario in [Scenario::Stay, leave, Scenario::Occurrence] {
+        let mut rebuilt: Vec<(String, Decimal, Decimal)> = Vec::new();
+        for offer in c.offers.iter().filter(|o| o.label != OfferLabel::Declined) {
+            let Some(p) = offer.projections.iter().find(|p| p.scenario == scenario.label() && p.error.is_none()) else {
+                continue;
+            };
+            let m = ms.iter().find(|m| Some(m.meta.id()) == offer.manual).unwrap();
+            let mut base = fit(m, &practice).0;
+            if scenario == Scenario::Occurrence {
+                base.coverage.form = PolicyForm::Occurrence;
+            }
+            let (mut first, mut total) = (None, Decimal::ZERO);
+            for y in 0..5 {
+                let mut year = advance(&base, y);
+                if matches!(scenario, Scenario::Leave { .. }) && y >= 2 {
+                    year.providers.retain(|pr| pr.name != leaver);
+                }
+                let q = rate(m, &year).unwrap();
+                let premium = trended(proven_total(m, &q), y);
+                assert_eq!(
+                    premium,
+                    p.years[y as usize].premium,
+                    "{} {} year {}",
+                    offer.carrier,
+                    scenario.label(),
+                    y + 1
+                );
+                first.get_or_insert(premium);
+                total += premium;
+                // Tails the practice pays: everyone's at the end of a stay; the leaver's (terms
+                // silent, so the practice) after year 2; none on occurrence.
+                match &scenario {
+                    Scenario::Stay if y == 4 => {
+                        for pp in &q.providers {
+                            total += trended(proven_tail(&q, &pp.name), y);
+                        }
+                    }
+                    Scenario::Leave { .. } if y == 1 => total += trended(proven_tail(&q, leaver), y),
+                    _ => {}
+                }
+            }
+            assert_eq!(total, p.total, "{} {}", offer.carrier, scenario.label());
+            rebuilt.push((offer.carrier.clone(), first.unwrap(), total));
+        }
+        assert!(rebuilt.len() >= 2, "{}: {rebuilt:?}", scenario.label());
+        let named = c.cheapest.iter().find(|x| x.scenario == scenario.label()).unwrap();
+        let first = rebuilt.iter().min_by_key(|r| r.1).map(|r| r.0.clone());
+        let over = rebuilt.iter().min_by_key(|r| r.2).map(|r| r.0.clone());
+        assert_eq!((&named.first_year, &named.over_period), (&first, &over), "{}: {rebuilt:?}", scenario.label());
+        assert_eq!(named.differs, first != over);
+    }
 }
