@@ -230,19 +230,14 @@ impl<'a> Coverage<'a> {
             Some(_) if manual.entity.shared.is_none() && manual.entity.separate.is_none() => EntityCover::NotWritten,
             Some(e) => EntityCover::Insured { name: Some(e.name.clone()), limits: cov.entity_limits },
         };
-        let classes: Vec<Option<String>> = match rating {
-            Ok(q) => q.providers.iter().map(|p| p.class.clone()).collect(),
-            Err(_) => Vec::new(),
-        };
         let insureds = practice
             .providers
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.scheduled)
-            .map(|(i, p)| NamedInsured {
+            .filter(|p| p.scheduled)
+            .map(|p| NamedInsured {
                 name: p.name.clone(),
                 retro_date: (cov.form == PolicyForm::ClaimsMade).then(|| proposed_retro(p, cov.effective)).flatten(),
-                class: classes.get(i).cloned().flatten(),
+                class: rated_class(rating.as_ref().ok(), &p.name),
             })
             .collect();
         let tail = match &manual.tail {
@@ -334,6 +329,11 @@ impl<'a> Coverage<'a> {
         let key = name_key(&p.name);
         self.insureds.iter().find(|n| name_key(&n.name) == key)
     }
+}
+
+/// The class a provider was rated in, by name (the quote rates every provider of the practice).
+fn rated_class(quote: Option<&Quote>, name: &str) -> Option<String> {
+    quote?.providers.iter().find(|pp| pp.name == name)?.class.clone()
 }
 
 /// The retroactive date a new claims-made policy gives a provider: prior acts carried over
@@ -857,15 +857,12 @@ fn questions(practice: &Practice, c: &Coverage<'_>) -> Vec<String> {
     let carrier = &c.carrier_name;
     let mut q = Vec::new();
     let quote = c.quote();
-    for (i, p) in practice.providers.iter().enumerate() {
+    for p in &practice.providers {
         let Role::Physician { specialty, surgery } = &p.role else {
             continue;
         };
         let class = match &c.basis {
-            Basis::Proposed { .. } => quote
-                .and_then(|q| q.providers.get(i))
-                .and_then(|pp| pp.class.clone())
-                .map(|cl| format!(" (rated in {carrier} class {cl})")),
+            Basis::Proposed { .. } => rated_class(quote, &p.name).map(|cl| format!(" (rated in {carrier} class {cl})")),
             Basis::InForce(_) => Some(match c.insured(p).and_then(|n| n.class.clone()) {
                 Some(cl) => format!(" (declared in class {cl})"),
                 None => " (the declarations do not show the class; ask for it)".to_string(),
