@@ -125,8 +125,7 @@ def read_book(path: str):
     """(rows, claims, disciplinary actions, distinct values of each dimension column)."""
     schema = pl.read_parquet_schema(path)
     cols = [c for c in COLUMNS if c in schema]
-    # Text columns written as dictionaries come back categorical: plain strings here.
-    lf = pl.scan_parquet(path).select(cols).with_columns(pl.col(pl.Categorical).cast(pl.String))
+    lf = pl.scan_parquet(path).select(cols)
     n_default = {
         "shared_limits": True, "board_certified": False, "society_member": False, "teaching": False,
         "years_insured": 0, "locum_days": 0, "leave_months": 0,
@@ -145,21 +144,32 @@ def read_book(path: str):
             hours = text_scaled(pl.col("hours_per_week").cast(pl.String), HOURS_SCALE)
     else:
         hours = pl.lit(None, dtype=I64)
+    # Text columns with few distinct values are categorical (the dictionary-encoded columns of a
+    # Parquet book already are): a row holds a code, each distinct text is resolved once.
+    coded = DIMENSIONS + ("surgery", "form", "resident")
+    lf = lf.with_columns(pl.col(c).cast(pl.Categorical) for c in coded)
     raw = lf.collect()
-    # Each dimension column as codes into its distinct values (null stays null).
-    dims = {c: raw.get_column(c).drop_nulls().unique().sort().to_list() for c in DIMENSIONS}
-    codes = [pl.col(c).cast(pl.Enum(dims[c])).to_physical().cast(I64).alias(c) for c in DIMENSIONS]
+    dims = {}
+    for c in coded:
+        u = raw.get_column(c).drop_nulls().unique()
+        dims[c] = dict(zip(u.to_physical().cast(I64).to_list(), u.cast(pl.String).to_list()))
+    codes = [pl.col(c).to_physical().cast(I64).alias(c) for c in coded]
+
+    def code_of(c: str, table: dict, default: int) -> pl.Expr:
+        """A coded column mapped through {text: value}; null and other texts give `default`."""
+        t = {k: table.get(u, default) for k, u in dims[c].items()}
+        code = pl.col(c).to_physical().cast(I64)
+        return code.replace_strict(t, default=default, return_dtype=I64).fill_null(default) if t else lit(default)
     df = raw.lazy().with_row_index("row").with_columns(
         pl.col("row").cast(I64),
-        *codes,
+        *codes[: len(DIMENSIONS)],
         date_key(pl.col("effective_date")).alias("eff"),
         date_key(pl.col("retro_date")).alias("retro"),
         date_key(pl.col("risk_management_date")).alias("rm"),
         hours.alias("hours"),
-        pl.col("surgery").replace_strict({"minor": 1, "major": 2}, default=0, return_dtype=I64).fill_null(0),
-        (pl.col("form") == "occurrence").fill_null(False).alias("occurrence"),
-        pl.col("resident").replace_strict({"resident": 1, "moonlighting": 2}, default=0, return_dtype=I64)
-        .fill_null(0),
+        code_of("surgery", {"minor": 1, "major": 2}, 0).alias("surgery"),
+        (code_of("form", {"occurrence": 1}, 0) == 1).alias("occurrence"),
+        code_of("resident", {"resident": 1, "moonlighting": 2}, 0).alias("resident"),
         pl.col("shared_limits").fill_null(True),
         pl.col("board_certified").fill_null(False),
         pl.col("society_member").fill_null(False),
@@ -267,7 +277,7 @@ class Version:
     def mapped(self, column: str, fn, default) -> pl.Expr:
         """Resolve each distinct value of a dimension column once against the manual; map the
         rows' codes onto the results (null stays null)."""
-        table = {i: fn(u) for i, u in enumerate(self.dims[column])}
+        table = {k: fn(u) for k, u in self.dims[column].items()}
         if not table:
             return NONE
         # (replace_strict would send a null to the default, so nulls are kept apart.)
@@ -394,7 +404,8 @@ class Version:
         if plan is not None:
             k = max(k, decimals(plan["max_credit"]), decimals(plan["max_debit"]),
                     *(decimals(x) for r in plan["items"].values() for x in r))
-        u = pl.DataFrame({"schedule": self.dims["schedule"]}, schema={"schedule": pl.String}).with_row_index("code")
+        sd = self.dims["schedule"]
+        u = pl.DataFrame({"code": list(sd), "schedule": list(sd.values())}, schema={"code": I64, "schedule": pl.String})
         sel = (
             u.lazy()
             .with_columns(pl.col("schedule").str.split(";").alias("s"))
@@ -420,7 +431,7 @@ class Version:
             per = sel.group_by("code").agg(pl.when(bad.any()).then(lit(-1)).otherwise(total + 10**k).alias("f"))
         table = {int(c): int(f) for c, f in per.collect().iter_rows()}
         # A text with no selections (empty) has no schedule factor.
-        return {i: table.get(i, 10**k) for i in range(len(self.dims["schedule"]))}, k
+        return {c: table.get(c, 10**k) for c in sd}, k
 
     def plan(self):
         """Lay out the stages; returns the names of the premium, status and class columns.
@@ -469,9 +480,7 @@ class Version:
         phys_cls = (pl.when(pl.col("surgery") == 0).then(spec_class(0))
                     .when(pl.col("surgery") == 1).then(spec_class(1)).otherwise(spec_class(2)))
         cls = self.put(0, "cls", pl.when(pl.col("role").is_null()).then(-1)
-                       .when(pl.col("role").replace_strict({i: int(u == "physician")
-                                                            for i, u in enumerate(self.dims["role"])},
-                                                           default=0, return_dtype=I64) == 1)
+                       .when(self.mapped("role", lambda u: int(u == "physician"), 0) == 1)
                        .then(phys_cls.fill_null(-1)).otherwise(role_cls.fill_null(-1)))
         terr = self.put(0, "terr", self.mapped("county", lambda u: terrs.get(m.territory_of(u) or "", -1), -1)
                         .fill_null(-1))
@@ -570,7 +579,7 @@ class Version:
             elif c == "class":
                 fires = cls.is_in([classes[x] for x in rule["any"] if x in classes])
             elif c == "specialty":
-                codes = [j for j, u in enumerate(self.dims["specialty_code"]) if u in rule["any"]]
+                codes = [j for j, u in self.dims["specialty_code"].items() if u in rule["any"]]
                 fires = (kind == 0) & pl.col("specialty_code").is_in(codes)
             elif c == "surgery":
                 fires = (kind == 0) & pl.col("surgery").is_in([SURGERY_LEVELS.index(x) for x in rule["any"]])
