@@ -62,6 +62,42 @@ pub const COLUMNS: [&str; 29] = [
     "current_premium",
 ];
 
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The position of a column in [`COLUMNS`], found at compile time (`col("limits")`); a name
+/// that is not a column does not compile.
+pub const fn col(name: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        if same(COLUMNS[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a book column")
+}
+
+/// A column's position in [`COLUMNS`] as a constant: `c!("limits")`.
+macro_rules! c {
+    ($name:literal) => {
+        const { $crate::build::col($name) }
+    };
+}
+pub(crate) use c;
+
 /// The columns a book must have.
 pub const REQUIRED: [&str; 10] = [
     "policy_id",

@@ -6,7 +6,7 @@ use medmal_core::book::{Book, PHYSICIAN};
 use medmal_core::money::fmt_money;
 
 use crate::build::{
-    BadRow, BookBuilder, COLUMNS, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
+    BadRow, BookBuilder, COLUMNS, c, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
     parse_date, parse_decimal, parse_form, parse_resident, parse_surgery, parse_transaction, resident_text,
     schedule_text, transaction_text,
 };
@@ -32,7 +32,7 @@ pub fn read_csv(name: &str, input: impl Read, options: &ReadOptions) -> Result<L
         }
         at[c] = i;
     }
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| at[col(r)] == usize::MAX).collect();
+    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| COLUMNS.iter().position(|c| c == r).is_none_or(|i| at[i] == usize::MAX)).collect();
     if !missing.is_empty() {
         return Err(BookError::Format(format!("{name}: line 1: missing required columns: {}", missing.join(", "))));
     }
@@ -80,9 +80,6 @@ pub fn read_csv(name: &str, input: impl Read, options: &ReadOptions) -> Result<L
     })
 }
 
-fn col(name: &str) -> usize {
-    COLUMNS.iter().position(|c| *c == name).unwrap_or(usize::MAX)
-}
 
 fn row_input<'r>(record: &'r csv::ByteRecord, at: &[usize; COLUMNS.len()], row: u64) -> Result<RowInput<'r>, BadRow> {
     let mut cells: [&str; COLUMNS.len()] = [""; COLUMNS.len()];
@@ -98,87 +95,92 @@ fn row_input<'r>(record: &'r csv::ByteRecord, at: &[usize; COLUMNS.len()], row: 
             cells: Vec::new(),
         })?;
     }
-    let cell = |name: &str| cells.get(col(name)).copied().unwrap_or("").trim();
+    let cell = |idx: usize| cells[idx].trim();
     let bad = |name: &str, what: String| BadRow { row, column: name.to_string(), message: what, cells: Vec::new() };
-    let opt = |name: &'static str, expected: &str, parse: &dyn Fn(&str) -> Option<()>| -> Result<(), BadRow> {
-        let v = cell(name);
+    let opt = |idx: usize, expected: &str, parse: &dyn Fn(&str) -> Option<()>| -> Result<(), BadRow> {
+        let name = COLUMNS[idx];
+        let v = cell(idx);
         if v.is_empty() || parse(v).is_some() {
             Ok(())
         } else {
             Err(bad(name, format!("`{v}` is not valid; expected {expected}")))
         }
     };
-    let date = |name: &'static str| -> Result<Option<jiff::civil::Date>, BadRow> {
-        let v = cell(name);
+    let date = |idx: usize| -> Result<Option<jiff::civil::Date>, BadRow> {
+        let name = COLUMNS[idx];
+        let v = cell(idx);
         if v.is_empty() {
             return Ok(None);
         }
         parse_date(v).map(Some).ok_or_else(|| bad(name, format!("`{v}` is not a date; expected YYYY-MM-DD")))
     };
-    let boolean = |name: &'static str| -> Result<Option<bool>, BadRow> {
-        let v = cell(name);
+    let boolean = |idx: usize| -> Result<Option<bool>, BadRow> {
+        let name = COLUMNS[idx];
+        let v = cell(idx);
         if v.is_empty() {
             return Ok(None);
         }
         parse_bool(v).map(Some).ok_or_else(|| bad(name, format!("`{v}` is not a boolean; expected true or false")))
     };
-    let count = |name: &'static str| -> Result<Option<u32>, BadRow> {
-        let v = cell(name);
+    let count = |idx: usize| -> Result<Option<u32>, BadRow> {
+        let name = COLUMNS[idx];
+        let v = cell(idx);
         if v.is_empty() {
             return Ok(None);
         }
         v.parse::<u32>().map(Some).map_err(|_| bad(name, format!("`{v}` is not a whole number ≥ 0")))
     };
-    let decimal = |name: &'static str| -> Result<Option<rust_decimal::Decimal>, BadRow> {
-        let v = cell(name);
+    let decimal = |idx: usize| -> Result<Option<rust_decimal::Decimal>, BadRow> {
+        let name = COLUMNS[idx];
+        let v = cell(idx);
         if v.is_empty() {
             return Ok(None);
         }
         parse_decimal(v).map(Some).ok_or_else(|| bad(name, format!("`{v}` is not a decimal number such as 1234.50")))
     };
-    opt("transaction", "new or renewal", &|v| parse_transaction(v).map(|_| ()))?;
-    opt("form", "claims_made or occurrence", &|v| parse_form(v).map(|_| ()))?;
-    opt("surgery", "none, minor or major", &|v| parse_surgery(v).map(|_| ()))?;
-    opt("resident", "resident or moonlighting, or empty", &|v| parse_resident(v).map(|_| ()))?;
-    let hours = decimal("hours_per_week")?;
+    opt(c!("transaction"), "new or renewal", &|v| parse_transaction(v).map(|_| ()))?;
+    opt(c!("form"), "claims_made or occurrence", &|v| parse_form(v).map(|_| ()))?;
+    opt(c!("surgery"), "none, minor or major", &|v| parse_surgery(v).map(|_| ()))?;
+    opt(c!("resident"), "resident or moonlighting, or empty", &|v| parse_resident(v).map(|_| ()))?;
+    let hours = decimal(c!("hours_per_week"))?;
     if let Some(h) = hours
         && (h <= rust_decimal::Decimal::ZERO || h > rust_decimal::Decimal::from(168))
     {
         return Err(bad("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
     }
-    let current = decimal("current_premium")?;
+    let current = decimal(c!("current_premium"))?;
     if current.is_some_and(|c| c < rust_decimal::Decimal::ZERO) {
         return Err(bad("current_premium", "a premium is never negative".into()));
     }
     Ok(RowInput {
-        policy_id: cell("policy_id"),
-        provider_id: cell("provider_id"),
-        carrier: cell("carrier"),
-        state: cell("state"),
-        effective: date("effective_date")?,
-        transaction: parse_transaction(cell("transaction")),
-        role: cell("role"),
-        specialty: cell("specialty_code"),
-        surgery: parse_surgery(cell("surgery")),
-        shared_limits: boolean("shared_limits")?,
-        county: cell("county"),
-        form: parse_form(cell("form")),
-        retro_date: date("retro_date")?,
-        limits: cell("limits"),
-        deductible: cell("deductible"),
+        policy_id: cell(c!("policy_id")),
+        provider_id: cell(c!("provider_id")),
+        carrier: cell(c!("carrier")),
+        state: cell(c!("state")),
+        effective: date(c!("effective_date"))?,
+        transaction: parse_transaction(cell(c!("transaction"))),
+        role: cell(c!("role")),
+        specialty: cell(c!("specialty_code")),
+        surgery: parse_surgery(cell(c!("surgery"))),
+        shared_limits: boolean(c!("shared_limits"))?,
+        county: cell(c!("county")),
+        form: parse_form(cell(c!("form"))),
+        retro_date: date(c!("retro_date"))?,
+        limits: cell(c!("limits")),
+        deductible: cell(c!("deductible")),
         hours_per_week: hours,
-        years_since_training: count("years_since_training")?,
-        board_certified: boolean("board_certified")?.unwrap_or(false),
-        society_member: boolean("society_member")?.unwrap_or(false),
-        teaching: boolean("teaching")?.unwrap_or(false),
-        resident: parse_resident(cell("resident")),
-        risk_management_course: date("risk_management_date")?,
-        years_insured: count("years_insured")?.unwrap_or(0),
-        locum_days: count("locum_days")?.unwrap_or(0),
-        leave_months: count("leave_months")?.unwrap_or(0),
-        claims: cell("claims"),
-        disciplinary: cell("disciplinary"),
-        schedule: cell("schedule"),
+        years_since_training: count(c!("years_since_training"))?,
+        board_certified: boolean(c!("board_certified"))?.unwrap_or(false),
+        society_member: boolean(c!("society_member"))?.unwrap_or(false),
+        teaching: boolean(c!("teaching"))?.unwrap_or(false),
+        resident: parse_resident(cell(c!("resident"))),
+        risk_management_course: date(c!("risk_management_date"))?,
+        years_insured: count(c!("years_insured"))?.unwrap_or(0),
+        locum_days: count(c!("locum_days"))?.unwrap_or(0),
+        leave_months: count(c!("leave_months"))?.unwrap_or(0),
+        claims: cell(c!("claims")),
+        disciplinary: cell(c!("disciplinary")),
+        schedule: cell(c!("schedule")),
         current_premium: current,
     })
 }

@@ -21,7 +21,7 @@ use parquet::file::properties::WriterProperties;
 use rust_decimal::Decimal;
 
 use crate::build::{
-    BadRow, BookBuilder, COLUMNS, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
+    BadRow, BookBuilder, COLUMNS, c, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
     parse_date, parse_decimal, parse_form, parse_resident, parse_surgery, parse_transaction, resident_text,
     schedule_text, transaction_text,
 };
@@ -162,12 +162,17 @@ struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    fn col(&self, name: &str) -> &Col<'a> {
-        COLUMNS.iter().position(|c| *c == name).and_then(|i| self.cols.get(i)).unwrap_or(&Col::Missing)
+    fn at(&self, idx: usize) -> &Col<'a> {
+        self.cols.get(idx).unwrap_or(&Col::Missing)
     }
 
-    fn text(&self, name: &'static str, i: usize) -> Result<&'a str, (&'static str, String)> {
-        let c = self.col(name);
+    fn named(&self, name: &str) -> &Col<'a> {
+        COLUMNS.iter().position(|c| *c == name).map_or(&Col::Missing, |i| self.at(i))
+    }
+
+    fn text(&self, idx: usize, i: usize) -> Result<&'a str, (&'static str, String)> {
+        let name = COLUMNS[idx];
+        let c = self.at(idx);
         if matches!(c, Col::Missing) {
             return Ok("");
         }
@@ -177,8 +182,9 @@ impl<'a> Batch<'a> {
         Ok(c.str(i).unwrap_or("").trim())
     }
 
-    fn date(&self, name: &'static str, i: usize) -> Result<Option<Date>, (&'static str, String)> {
-        match self.col(name) {
+    fn date(&self, idx: usize, i: usize) -> Result<Option<Date>, (&'static str, String)> {
+        let name = COLUMNS[idx];
+        match self.at(idx) {
             Col::Missing => Ok(None),
             Col::Date(a) => {
                 if !a.is_valid(i) {
@@ -194,8 +200,9 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn boolean(&self, name: &'static str, i: usize) -> Result<Option<bool>, (&'static str, String)> {
-        match self.col(name) {
+    fn boolean(&self, idx: usize, i: usize) -> Result<Option<bool>, (&'static str, String)> {
+        let name = COLUMNS[idx];
+        match self.at(idx) {
             Col::Missing => Ok(None),
             Col::Bool(a) => Ok(a.is_valid(i).then(|| a.value(i))),
             c if c.is_text() => match c.str(i).map(str::trim).filter(|s| !s.is_empty()) {
@@ -208,9 +215,10 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn count(&self, name: &'static str, i: usize) -> Result<Option<u32>, (&'static str, String)> {
+    fn count(&self, idx: usize, i: usize) -> Result<Option<u32>, (&'static str, String)> {
+        let name = COLUMNS[idx];
         let bad = |v: String| (name, format!("`{v}` is not a whole number ≥ 0"));
-        match self.col(name) {
+        match self.at(idx) {
             Col::Missing => Ok(None),
             Col::I32(a) => {
                 if !a.is_valid(i) {
@@ -232,8 +240,9 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn decimal(&self, name: &'static str, i: usize) -> Result<Option<Decimal>, (&'static str, String)> {
-        match self.col(name) {
+    fn decimal(&self, idx: usize, i: usize) -> Result<Option<Decimal>, (&'static str, String)> {
+        let name = COLUMNS[idx];
+        match self.at(idx) {
             Col::Missing => Ok(None),
             Col::Dec(a, s) => {
                 if !a.is_valid(i) {
@@ -254,56 +263,54 @@ impl<'a> Batch<'a> {
     }
 
     fn row(&self, i: usize) -> Result<RowInput<'a>, (&'static str, String)> {
-        let keyword = |name: &'static str,
-                       expected: &str,
-                       ok: &dyn Fn(&str) -> bool|
-         -> Result<&'a str, (&'static str, String)> {
-            let v = self.text(name, i)?;
+        let keyword = |idx: usize, expected: &str, ok: &dyn Fn(&str) -> bool| -> Result<&'a str, (&'static str, String)> {
+            let name = COLUMNS[idx];
+            let v = self.text(idx, i)?;
             if v.is_empty() || ok(v) { Ok(v) } else { Err((name, format!("`{v}` is not valid; expected {expected}"))) }
         };
-        let transaction = keyword("transaction", "new or renewal", &|v| parse_transaction(v).is_some())?;
-        let form = keyword("form", "claims_made or occurrence", &|v| parse_form(v).is_some())?;
-        let surgery = keyword("surgery", "none, minor or major", &|v| parse_surgery(v).is_some())?;
-        let resident = keyword("resident", "resident or moonlighting, or empty", &|v| parse_resident(v).is_some())?;
-        let hours = self.decimal("hours_per_week", i)?;
+        let transaction = keyword(c!("transaction"), "new or renewal", &|v| parse_transaction(v).is_some())?;
+        let form = keyword(c!("form"), "claims_made or occurrence", &|v| parse_form(v).is_some())?;
+        let surgery = keyword(c!("surgery"), "none, minor or major", &|v| parse_surgery(v).is_some())?;
+        let resident = keyword(c!("resident"), "resident or moonlighting, or empty", &|v| parse_resident(v).is_some())?;
+        let hours = self.decimal(c!("hours_per_week"), i)?;
         if let Some(h) = hours
             && (h <= Decimal::ZERO || h > Decimal::from(168))
         {
             return Err(("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
         }
-        let current = self.decimal("current_premium", i)?;
+        let current = self.decimal(c!("current_premium"), i)?;
         if current.is_some_and(|c| c < Decimal::ZERO) {
             return Err(("current_premium", "a premium is never negative".into()));
         }
         Ok(RowInput {
-            policy_id: self.text("policy_id", i)?,
-            provider_id: self.text("provider_id", i)?,
-            carrier: self.text("carrier", i)?,
-            state: self.text("state", i)?,
-            effective: self.date("effective_date", i)?,
+            policy_id: self.text(c!("policy_id"), i)?,
+            provider_id: self.text(c!("provider_id"), i)?,
+            carrier: self.text(c!("carrier"), i)?,
+            state: self.text(c!("state"), i)?,
+            effective: self.date(c!("effective_date"), i)?,
             transaction: parse_transaction(transaction),
-            role: self.text("role", i)?,
-            specialty: self.text("specialty_code", i)?,
+            role: self.text(c!("role"), i)?,
+            specialty: self.text(c!("specialty_code"), i)?,
             surgery: parse_surgery(surgery),
-            shared_limits: self.boolean("shared_limits", i)?,
-            county: self.text("county", i)?,
+            shared_limits: self.boolean(c!("shared_limits"), i)?,
+            county: self.text(c!("county"), i)?,
             form: parse_form(form),
-            retro_date: self.date("retro_date", i)?,
-            limits: self.text("limits", i)?,
-            deductible: self.text("deductible", i)?,
+            retro_date: self.date(c!("retro_date"), i)?,
+            limits: self.text(c!("limits"), i)?,
+            deductible: self.text(c!("deductible"), i)?,
             hours_per_week: hours,
-            years_since_training: self.count("years_since_training", i)?,
-            board_certified: self.boolean("board_certified", i)?.unwrap_or(false),
-            society_member: self.boolean("society_member", i)?.unwrap_or(false),
-            teaching: self.boolean("teaching", i)?.unwrap_or(false),
+            years_since_training: self.count(c!("years_since_training"), i)?,
+            board_certified: self.boolean(c!("board_certified"), i)?.unwrap_or(false),
+            society_member: self.boolean(c!("society_member"), i)?.unwrap_or(false),
+            teaching: self.boolean(c!("teaching"), i)?.unwrap_or(false),
             resident: parse_resident(resident),
-            risk_management_course: self.date("risk_management_date", i)?,
-            years_insured: self.count("years_insured", i)?.unwrap_or(0),
-            locum_days: self.count("locum_days", i)?.unwrap_or(0),
-            leave_months: self.count("leave_months", i)?.unwrap_or(0),
-            claims: self.text("claims", i)?,
-            disciplinary: self.text("disciplinary", i)?,
-            schedule: self.text("schedule", i)?,
+            risk_management_course: self.date(c!("risk_management_date"), i)?,
+            years_insured: self.count(c!("years_insured"), i)?.unwrap_or(0),
+            locum_days: self.count(c!("locum_days"), i)?.unwrap_or(0),
+            leave_months: self.count(c!("leave_months"), i)?.unwrap_or(0),
+            claims: self.text(c!("claims"), i)?,
+            disciplinary: self.text(c!("disciplinary"), i)?,
+            schedule: self.text(c!("schedule"), i)?,
             current_premium: current,
         })
     }
@@ -343,7 +350,7 @@ pub fn read_parquet(name: &str, file: std::fs::File, options: &ReadOptions) -> R
                 .map_err(|(column, message)| BadRow { row, column: column.to_string(), message, cells: Vec::new() })
                 .and_then(|input| book.push(row, &input));
             if let Err(mut bad) = result {
-                bad.cells = header.iter().map(|h| b.col(h).display(i)).collect();
+                bad.cells = header.iter().map(|h| b.named(h).display(i)).collect();
                 rejected.push(bad);
                 if !options.skip_bad_rows && rejected.len() >= options.max_errors {
                     break;

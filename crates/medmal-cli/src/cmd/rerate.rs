@@ -11,7 +11,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medmal_book::{BookError, ReadOptions, read_book, write_rejects};
 use medmal_core::Manual;
-use medmal_core::book::{Book, CompiledManual, ImpactOptions, ImpactReport, RowOutcome, RowResult, RowStatus, impact};
+use medmal_core::book::{Book, CompiledManual, RowCache, ImpactOptions, ImpactReport, RowOutcome, RowResult, RowStatus, impact};
 use medmal_core::money::fmt_money;
 use serde::Serialize;
 
@@ -167,7 +167,11 @@ pub fn run(args: &RerateArgs) -> std::io::Result<ExitCode> {
 }
 
 /// Find the two versions named on the command line for the book's carrier and state.
-fn pick_versions<'m>(manuals: &[&'m Manual], book: &Book, args: &RerateArgs) -> Result<(&'m Manual, &'m Manual), String> {
+fn pick_versions<'m>(
+    manuals: &[&'m Manual],
+    book: &Book,
+    args: &RerateArgs,
+) -> Result<(&'m Manual, &'m Manual), String> {
     let single = |values: &[String], what: &str, flag: &str| -> Result<String, String> {
         match values {
             [one] => Ok(one.clone()),
@@ -219,9 +223,13 @@ fn rate_all(
         for (t, part) in results.chunks_mut(chunk).enumerate() {
             s.spawn(move || {
                 let start = t * chunk;
+                let (mut from_cache, mut to_cache) = (RowCache::new(), RowCache::new());
                 for (j, slot) in part.iter_mut().enumerate() {
                     let i = start + j;
-                    *slot = RowResult { before: from.rate_row(book, i), after: to.rate_row(book, i) };
+                    *slot = RowResult {
+                        before: from.rate_row_cached(book, i, &mut from_cache),
+                        after: to.rate_row_cached(book, i, &mut to_cache),
+                    };
                     if (j + 1) % TICK == 0 {
                         progress.inc(TICK as u64);
                     }
@@ -415,7 +423,15 @@ fn print_table(out: &mut dyn Write, name: &str, rejected: usize, r: &ImpactRepor
     }
     const SHOWN: usize = 20;
     for f in r.flagged.iter().take(SHOWN) {
-        writeln!(out, "    row {} ({} {}): {} — {}", f.row, f.policy_id, f.provider_id, f.status.replace('_', " "), f.reason)?;
+        writeln!(
+            out,
+            "    row {} ({} {}): {} — {}",
+            f.row,
+            f.policy_id,
+            f.provider_id,
+            f.status.replace('_', " "),
+            f.reason
+        )?;
     }
     if r.flagged.len() > SHOWN {
         writeln!(out, "    … and {} more (all are in --format json)", r.flagged.len() - SHOWN)?;

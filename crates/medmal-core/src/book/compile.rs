@@ -93,6 +93,23 @@ pub struct CompiledManual<'m> {
     eligibility: Vec<&'m EligibilityRule>,
     state_matches: Vec<bool>,
     carrier_matches: Vec<bool>,
+    /// How many leading steps depend only on class, role, territory, form year, limits and
+    /// deductible: their result is cached per thread in a [`RowCache`].
+    prefix: usize,
+}
+
+/// Running premiums after a manual's leading steps, by (class, role, territory, claims-made
+/// year, limits, deductible). Rows of a book repeat these few combinations endlessly; each
+/// thread keeps its own cache, so the manual stays shared and immutable.
+#[derive(Debug, Default)]
+pub struct RowCache {
+    prefix: rustc_hash::FxHashMap<u64, Money>,
+}
+
+impl RowCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
 }
 
 impl<'m> CompiledManual<'m> {
@@ -179,7 +196,7 @@ impl<'m> CompiledManual<'m> {
             .iter()
             .map(|sel| schedule_factor(manual, sel).map(|s| s.factor()).map_err(|e| e.message))
             .collect();
-        let steps = manual
+        let steps: Vec<Step<'m>> = manual
             .provider_steps
             .iter()
             .map(|s| match s {
@@ -200,6 +217,15 @@ impl<'m> CompiledManual<'m> {
             .collect();
         let state_matches = dicts.state.values.iter().map(|s| s.eq_ignore_ascii_case(&manual.meta.state)).collect();
         let carrier_matches = dicts.carrier.values.iter().map(|c| *c == manual.meta.carrier).collect();
+        let prefix = steps
+            .iter()
+            .take_while(|s| {
+                matches!(
+                    s,
+                    Step::BaseRate | Step::PolicyForm | Step::Limits | Step::Deductible | Step::Round(_) | Step::Minimum(_)
+                )
+            })
+            .count();
         Self {
             carrier_matches,
             manual,
@@ -215,18 +241,25 @@ impl<'m> CompiledManual<'m> {
             steps,
             eligibility: manual.eligibility.iter().collect(),
             state_matches,
+            prefix,
         }
     }
 
     /// Rate row `index` of `book` (which must be the book this manual was compiled against).
     pub fn rate_row(&self, book: &Book, index: usize) -> RowOutcome {
+        self.rate_row_cached(book, index, &mut RowCache::new())
+    }
+
+    /// [`Self::rate_row`] reusing the running premiums of earlier rows with the same leading
+    /// factors. The cache belongs to this manual and book only.
+    pub fn rate_row_cached(&self, book: &Book, index: usize, cache: &mut RowCache) -> RowOutcome {
         let Some(row) = book.rows.get(index) else {
             return Err(err("row", "no such row".to_string()));
         };
-        self.rate(book, row)
+        self.rate(book, row, cache)
     }
 
-    fn rate(&self, book: &Book, row: &BookRow) -> RowOutcome {
+    fn rate(&self, book: &Book, row: &BookRow, cache: &mut RowCache) -> RowOutcome {
         let manual = self.manual;
         if !self.carrier_matches.get(row.carrier as usize).copied().unwrap_or(false) {
             return Err(err(
@@ -322,7 +355,17 @@ impl<'m> CompiledManual<'m> {
                 None
             }
             Ok((class, percent)) => {
-                self.steps_for(row, &facts, class, percent, territory, claims_made_year, &mut ws)?;
+                let key = prefix_key(class, row, territory, claims_made_year);
+                let cached = key.and_then(|k| cache.prefix.get(&k).copied());
+                let first = match cached {
+                    Some(amount) => {
+                        ws.set("", "", String::new, amount);
+                        self.prefix
+                    }
+                    None => 0,
+                };
+                let steps = Steps { row, facts: &facts, class, percent, territory, claims_made_year };
+                self.steps_for(&steps, first, key.filter(|_| cached.is_none()).map(|k| (k, &mut *cache)), &mut ws)?;
                 Some(class)
             }
         };
@@ -336,21 +379,26 @@ impl<'m> CompiledManual<'m> {
         Ok(RowRating { premium: ws.running, status, reason, class, territory })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Run steps `first..` (the leading ones may come from the cache), storing the running
+    /// premium after the leading steps when asked to.
     fn steps_for(
         &self,
-        row: &BookRow,
-        facts: &ProviderFacts<'_>,
-        class: u16,
-        percent: Option<Decimal>,
-        territory: u16,
-        claims_made_year: Option<u32>,
+        s: &Steps<'_>,
+        first: usize,
+        mut store: Option<(u64, &mut RowCache)>,
         ws: &mut WorksheetBuilder,
     ) -> Result<(), RowError> {
         let manual = self.manual;
+        let Steps { row, facts, class, percent, territory, claims_made_year } = *s;
         let not_written =
             |f: &str| err("form", format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state));
-        for step in &self.steps {
+        for (n, step) in self.steps.iter().enumerate().skip(first) {
+            if n == self.prefix
+                && let Some((key, cache)) = store.take()
+                && !ws.overflow
+            {
+                cache.prefix.insert(key, ws.running);
+            }
             match step {
                 Step::BaseRate => {
                     let cell = class as usize * self.territories.len() + territory as usize;
@@ -482,6 +530,39 @@ impl<'m> CompiledManual<'m> {
     pub fn reason_text(&self, reason: u16) -> &'m str {
         self.eligibility.get(reason as usize).map_or("", |r| r.reason.as_str())
     }
+}
+
+/// What the steps of one row read.
+#[derive(Clone, Copy)]
+struct Steps<'a> {
+    row: &'a BookRow,
+    facts: &'a ProviderFacts<'a>,
+    class: u16,
+    percent: Option<Decimal>,
+    territory: u16,
+    claims_made_year: Option<u32>,
+}
+
+/// The leading steps' inputs packed in 64 bits; `None` when a value is too large to pack (the
+/// row is then rated without the cache). The role (with its shared/separate choice) stands for
+/// the mid-level percent, which it determines.
+fn prefix_key(class: u16, row: &BookRow, territory: u16, claims_made_year: Option<u32>) -> Option<u64> {
+    let form = match claims_made_year {
+        None => 0,
+        Some(y) => u64::from(y.min(254)) + 1,
+    };
+    let role = u64::from(row.role) * 2 + u64::from(row.shared_limits);
+    if class > 0xff || territory > 0xff || role > 0xfff || row.limits > 0xfff || row.deductible > 0xfff {
+        return None;
+    }
+    Some(
+        u64::from(class)
+            | u64::from(territory) << 8
+            | form << 16
+            | role << 24
+            | u64::from(row.limits) << 36
+            | u64::from(row.deductible) << 48,
+    )
 }
 
 fn err(column: &'static str, message: String) -> RowError {

@@ -19,7 +19,7 @@ use crate::practice::{
     ResidentStatus, Role, Transaction, Underwriting,
 };
 
-pub use compile::{CompiledManual, RowError, RowOutcome, RowRating, RowStatus};
+pub use compile::{CompiledManual, RowCache, RowError, RowOutcome, RowRating, RowStatus};
 pub use impact::{Band, Group, ImpactOptions, ImpactReport, Mover, RowResult, impact};
 
 /// Index of a value in a [`Dict`].
