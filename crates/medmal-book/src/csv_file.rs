@@ -6,7 +6,7 @@ use medmal_core::book::{Book, PHYSICIAN};
 use medmal_core::money::fmt_money;
 
 use crate::build::{
-    BadRow, BookBuilder, COLUMNS, c, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
+    BadRow, BookBuilder, COLUMNS, REQUIRED, RowInput, c, claims_text, deductible_text, disciplinary_text, parse_bool,
     parse_date, parse_decimal, parse_form, parse_resident, parse_surgery, parse_transaction, resident_text,
     schedule_text, transaction_text,
 };
@@ -32,7 +32,11 @@ pub fn read_csv(name: &str, input: impl Read, options: &ReadOptions) -> Result<L
         }
         at[c] = i;
     }
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|r| COLUMNS.iter().position(|c| c == r).is_none_or(|i| at[i] == usize::MAX)).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|r| COLUMNS.iter().position(|c| c == r).is_none_or(|i| at[i] == usize::MAX))
+        .collect();
     if !missing.is_empty() {
         return Err(BookError::Format(format!("{name}: line 1: missing required columns: {}", missing.join(", "))));
     }
@@ -79,7 +83,6 @@ pub fn read_csv(name: &str, input: impl Read, options: &ReadOptions) -> Result<L
         header: header.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect(),
     })
 }
-
 
 fn row_input<'r>(record: &'r csv::ByteRecord, at: &[usize; COLUMNS.len()], row: u64) -> Result<RowInput<'r>, BadRow> {
     let mut cells: [&str; COLUMNS.len()] = [""; COLUMNS.len()];

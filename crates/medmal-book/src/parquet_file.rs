@@ -21,7 +21,7 @@ use parquet::file::properties::WriterProperties;
 use rust_decimal::Decimal;
 
 use crate::build::{
-    BadRow, BookBuilder, COLUMNS, c, REQUIRED, RowInput, claims_text, deductible_text, disciplinary_text, parse_bool,
+    BadRow, BookBuilder, COLUMNS, REQUIRED, RowInput, c, claims_text, deductible_text, disciplinary_text, parse_bool,
     parse_date, parse_decimal, parse_form, parse_resident, parse_surgery, parse_transaction, resident_text,
     schedule_text, transaction_text,
 };
@@ -263,7 +263,10 @@ impl<'a> Batch<'a> {
     }
 
     fn row(&self, i: usize) -> Result<RowInput<'a>, (&'static str, String)> {
-        let keyword = |idx: usize, expected: &str, ok: &dyn Fn(&str) -> bool| -> Result<&'a str, (&'static str, String)> {
+        let keyword = |idx: usize,
+                       expected: &str,
+                       ok: &dyn Fn(&str) -> bool|
+         -> Result<&'a str, (&'static str, String)> {
             let name = COLUMNS[idx];
             let v = self.text(idx, i)?;
             if v.is_empty() || ok(v) { Ok(v) } else { Err((name, format!("`{v}` is not valid; expected {expected}"))) }

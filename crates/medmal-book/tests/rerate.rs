@@ -51,9 +51,12 @@ fn rerate(book: &Book, from: &Manual, to: &Manual) -> (Vec<RowResult>, ImpactRep
 fn every_row_rates_as_the_quote_engine_rates_the_same_provider() {
     let ms = manuals();
     let mut compared = 0;
-    for (carrier, state, seed) in
-        [("keystone-mutual", "PA", 7), ("summit-national", "FL", 8), ("meridian-specialty", "NY", 9), ("harbor-rrg", "PA", 10)]
-    {
+    for (carrier, state, seed) in [
+        ("keystone-mutual", "PA", 7),
+        ("summit-national", "FL", 8),
+        ("meridian-specialty", "NY", 9),
+        ("harbor-rrg", "PA", 10),
+    ] {
         let b = book(&ms, carrier, state, 1500, seed);
         for m in ms.iter().filter(|m| m.meta.carrier == carrier && m.meta.state == state) {
             let c = CompiledManual::new(m, &b.dicts);
@@ -72,7 +75,9 @@ fn every_row_rates_as_the_quote_engine_rates_the_same_provider() {
                         compared += 1;
                     }
                     (Err(_), Err(_)) => {}
-                    (row, quote) => panic!("{} row {i}: batch {row:?} but quote {:?}", m.meta.id(), quote.map(|q| q.total)),
+                    (row, quote) => {
+                        panic!("{} row {i}: batch {row:?} but quote {:?}", m.meta.id(), quote.map(|q| q.total))
+                    }
                 }
             }
         }
@@ -114,7 +119,11 @@ fn the_report_reconciles_with_its_rows() {
     assert!(r.movers.windows(2).all(|w| ratio(&w[0]) >= ratio(&w[1])));
     let least = ratio(&r.movers[19]);
     let outside = both.iter().map(|(b, a)| ((a - b) / b).abs()).max().unwrap();
-    assert!(outside <= ratio(&r.movers[0]) && both.iter().filter(|(b, a)| ((a - b) / b).abs() > least).count() < 20, "{least} {outside} {:?}", r.movers);
+    assert!(
+        outside <= ratio(&r.movers[0]) && both.iter().filter(|(b, a)| ((a - b) / b).abs() > least).count() < 20,
+        "{least} {outside} {:?}",
+        r.movers
+    );
     // Flagged rows: every referral or decline under the new version is listed.
     let flagged_to = results.iter().filter(|x| x.after.as_ref().is_ok_and(|a| a.status != RowStatus::Quoted)).count();
     assert_eq!(r.flagged.iter().filter(|f| f.version == "to" && f.status != "not_rated").count(), flagged_to);

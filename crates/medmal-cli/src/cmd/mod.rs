@@ -1,10 +1,10 @@
+pub mod book;
 pub mod check;
 pub mod compare;
 pub mod diff;
 pub mod proposal;
 pub mod quote;
-pub mod review;
-pub mod test;
-pub mod book;
 pub mod rerate;
 pub mod rerate_html;
+pub mod review;
+pub mod test;

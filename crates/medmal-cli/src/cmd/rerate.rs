@@ -11,7 +11,9 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medmal_book::{BookError, ReadOptions, read_book, write_rejects};
 use medmal_core::Manual;
-use medmal_core::book::{Book, CompiledManual, RowCache, ImpactOptions, ImpactReport, RowOutcome, RowResult, RowStatus, impact};
+use medmal_core::book::{
+    Book, CompiledManual, ImpactOptions, ImpactReport, RowCache, RowOutcome, RowResult, RowStatus, impact,
+};
 use medmal_core::money::fmt_money;
 use serde::Serialize;
 

@@ -222,7 +222,12 @@ impl<'m> CompiledManual<'m> {
             .take_while(|s| {
                 matches!(
                     s,
-                    Step::BaseRate | Step::PolicyForm | Step::Limits | Step::Deductible | Step::Round(_) | Step::Minimum(_)
+                    Step::BaseRate
+                        | Step::PolicyForm
+                        | Step::Limits
+                        | Step::Deductible
+                        | Step::Round(_)
+                        | Step::Minimum(_)
                 )
             })
             .count();

@@ -179,7 +179,7 @@ impl Book {
         self.disciplinary.get(row.disciplinary.range()).unwrap_or(&[])
     }
 
-    fn text<'a>(dict: &'a Dict<String>, sym: Sym) -> &'a str {
+    fn text(dict: &Dict<String>, sym: Sym) -> &str {
         dict.get(sym).map_or("", String::as_str)
     }
 
