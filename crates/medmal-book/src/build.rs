@@ -163,10 +163,13 @@ impl Interner {
     }
 }
 
-/// Parsed-once columns: text → result.
+/// Parsed-once columns: text → result, and each value once however it is spelt (`1M/3M`,
+/// `1000000/3000000`), so the report never splits one value in two.
 #[derive(Debug, Default)]
 struct Parsed {
     index: HashMap<String, Result<Sym, String>>,
+    /// Canonical text of each value → its symbol.
+    values: HashMap<String, Sym>,
 }
 
 impl Parsed {
@@ -175,17 +178,26 @@ impl Parsed {
         dict: &mut Dict<T>,
         s: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
+        canon: impl Fn(&T) -> String,
     ) -> Result<Sym, String> {
         if let Some(x) = self.index.get(s) {
             return x.clone();
         }
-        let r = parse(s).map(|v| {
-            dict.values.push(v);
-            Sym::try_from(dict.values.len() - 1).unwrap_or(Sym::MAX)
-        });
+        let r = parse(s).map(|v| self.value(dict, v, &canon));
         self.index.insert(s.to_string(), r.clone());
         r
     }
+
+    fn value<T>(&mut self, dict: &mut Dict<T>, v: T, canon: &impl Fn(&T) -> String) -> Sym {
+        *self.values.entry(canon(&v)).or_insert_with(|| {
+            dict.values.push(v);
+            Sym::try_from(dict.values.len() - 1).unwrap_or(Sym::MAX)
+        })
+    }
+}
+
+fn limits_key(l: &Limits) -> String {
+    l.label()
 }
 
 /// Builds a [`Book`] row by row.
@@ -213,6 +225,56 @@ impl BookBuilder {
 
     pub fn finish(self) -> Book {
         self.book
+    }
+
+    /// Add the rows of a book built from a later part of the same file (a reader on another
+    /// thread), in order, its values re-indexed into this book's dictionaries.
+    pub fn append(&mut self, other: Book) {
+        let b = &mut self.book;
+        let od = other.dicts;
+        let map = |interner: &mut Interner, dict: &mut Dict<String>, values: &[String]| -> Vec<Sym> {
+            values.iter().map(|v| interner.sym(dict, v)).collect()
+        };
+        let carrier = map(&mut self.carrier, &mut b.dicts.carrier, &od.carrier.values);
+        let state = map(&mut self.state, &mut b.dicts.state, &od.state.values);
+        let role = map(&mut self.role, &mut b.dicts.role, &od.role.values);
+        let specialty = map(&mut self.specialty, &mut b.dicts.specialty, &od.specialty.values);
+        let county = map(&mut self.county, &mut b.dicts.county, &od.county.values);
+        let limits: Vec<Sym> =
+            od.limits.values.into_iter().map(|v| self.limits.value(&mut b.dicts.limits, v, &limits_key)).collect();
+        let deductible: Vec<Sym> = od
+            .deductible
+            .values
+            .into_iter()
+            .map(|v| self.deductible.value(&mut b.dicts.deductible, v, &deductible_text))
+            .collect();
+        let schedule: Vec<Sym> = od
+            .schedule
+            .values
+            .into_iter()
+            .map(|v| self.schedule.value(&mut b.dicts.schedule, v, &schedule_text))
+            .collect();
+        let claims_shift = u32::try_from(b.claims.len()).unwrap_or(u32::MAX);
+        let disc_shift = u32::try_from(b.disciplinary.len()).unwrap_or(u32::MAX);
+        b.claims.extend(other.claims);
+        b.disciplinary.extend(other.disciplinary);
+        b.policy_ids.append(&other.policy_ids);
+        b.provider_ids.append(&other.provider_ids);
+        let at = |v: &[Sym], s: Sym| v.get(s as usize).copied().unwrap_or(Sym::MAX);
+        b.rows.reserve(other.rows.len());
+        for mut r in other.rows {
+            r.carrier = at(&carrier, r.carrier);
+            r.state = at(&state, r.state);
+            r.role = at(&role, r.role);
+            r.specialty = at(&specialty, r.specialty);
+            r.county = at(&county, r.county);
+            r.limits = at(&limits, r.limits);
+            r.deductible = at(&deductible, r.deductible);
+            r.schedule = at(&schedule, r.schedule);
+            r.claims.start = r.claims.start.saturating_add(claims_shift);
+            r.disciplinary.start = r.disciplinary.start.saturating_add(disc_shift);
+            b.rows.push(r);
+        }
     }
 
     /// Add row number `row`; on error nothing is added.
@@ -255,13 +317,18 @@ impl BookBuilder {
             _ => {}
         }
         let b = &mut self.book;
-        let limits = self.limits.sym(&mut b.dicts.limits, r.limits, parse_book_limits).map_err(|m| bad("limits", m))?;
+        let limits = self
+            .limits
+            .sym(&mut b.dicts.limits, r.limits, parse_book_limits, limits_key)
+            .map_err(|m| bad("limits", m))?;
         let deductible = self
             .deductible
-            .sym(&mut b.dicts.deductible, r.deductible, parse_deductible)
+            .sym(&mut b.dicts.deductible, r.deductible, parse_deductible, deductible_text)
             .map_err(|m| bad("deductible", m))?;
-        let schedule =
-            self.schedule.sym(&mut b.dicts.schedule, r.schedule, parse_schedule).map_err(|m| bad("schedule", m))?;
+        let schedule = self
+            .schedule
+            .sym(&mut b.dicts.schedule, r.schedule, parse_schedule, schedule_text)
+            .map_err(|m| bad("schedule", m))?;
         let claims_start = b.claims.len();
         if let Err(m) = parse_claims(r.claims, &mut b.claims) {
             b.claims.truncate(claims_start);

@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub use build::{BadRow, BookBuilder, COLUMNS, RowInput, parse_deductible, parse_schedule};
 pub use csv_file::{read_csv, write_csv};
-pub use parquet_file::{read_parquet, write_parquet};
+pub use parquet_file::{read_parquet, write_parquet, write_parquet_in_groups};
 
 use medmal_core::book::Book;
 
@@ -54,7 +54,10 @@ pub fn read_book(path: &Path, options: &ReadOptions) -> Result<Loaded, BookError
     let file = std::fs::File::open(path).map_err(|e| BookError::Io(format!("{name}: cannot open: {e}")))?;
     match extension(path).as_deref() {
         Some("csv") => read_csv(&name, std::io::BufReader::with_capacity(1 << 20, file), options),
-        Some("parquet") => read_parquet(&name, file, options),
+        Some("parquet") => {
+            drop(file);
+            read_parquet(&name, path, options)
+        }
         _ => Err(BookError::Format(format!("{name}: unknown book format; expected a .csv or .parquet file"))),
     }
 }

@@ -4,6 +4,7 @@
 //! arrow dictionary arrays; dates are `Date32`, money `Decimal128`. The reader also accepts
 //! plain strings for any column (what other tools often write) and parses them like CSV cells.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -190,11 +191,15 @@ impl<'a> Batch<'a> {
                 if !a.is_valid(i) {
                     return Ok(None);
                 }
-                date_from_days(a.value(i)).map(Some).ok_or((name, format!("day {} is out of range", a.value(i))))
+                date_from_days(a.value(i))
+                    .map(Some)
+                    .ok_or_else(|| (name, format!("day {} is out of range", a.value(i))))
             }
             c if c.is_text() => match c.str(i).map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(s) => parse_date(s).map(Some).ok_or((name, format!("`{s}` is not a date; expected YYYY-MM-DD"))),
+                Some(s) => {
+                    parse_date(s).map(Some).ok_or_else(|| (name, format!("`{s}` is not a date; expected YYYY-MM-DD")))
+                }
             },
             _ => Err((name, "expected a date32 or text column".into())),
         }
@@ -207,9 +212,9 @@ impl<'a> Batch<'a> {
             Col::Bool(a) => Ok(a.is_valid(i).then(|| a.value(i))),
             c if c.is_text() => match c.str(i).map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(s) => {
-                    parse_bool(s).map(Some).ok_or((name, format!("`{s}` is not a boolean; expected true or false")))
-                }
+                Some(s) => parse_bool(s)
+                    .map(Some)
+                    .ok_or_else(|| (name, format!("`{s}` is not a boolean; expected true or false"))),
             },
             _ => Err((name, "expected a boolean column".into())),
         }
@@ -248,15 +253,15 @@ impl<'a> Batch<'a> {
                 if !a.is_valid(i) {
                     return Ok(None);
                 }
-                decimal(a.value(i), *s).map(Some).ok_or((name, "decimal out of range".into()))
+                decimal(a.value(i), *s).map(Some).ok_or_else(|| (name, "decimal out of range".into()))
             }
             Col::I32(a) => Ok(a.is_valid(i).then(|| Decimal::from(a.value(i)))),
             Col::I64(a) => Ok(a.is_valid(i).then(|| Decimal::from(a.value(i)))),
             c if c.is_text() => match c.str(i).map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(s) => {
-                    parse_decimal(s).map(Some).ok_or((name, format!("`{s}` is not a decimal number such as 1234.50")))
-                }
+                Some(s) => parse_decimal(s)
+                    .map(Some)
+                    .ok_or_else(|| (name, format!("`{s}` is not a decimal number such as 1234.50"))),
             },
             _ => Err((name, "expected a decimal128 column (floating point is not accepted for money)".into())),
         }
@@ -320,9 +325,10 @@ impl<'a> Batch<'a> {
 }
 
 /// Read a Parquet book. Bad rows are errors unless `options.skip_bad_rows`.
-pub fn read_parquet(name: &str, file: std::fs::File, options: &ReadOptions) -> Result<Loaded, BookError> {
+pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Loaded, BookError> {
     let format = |e: &dyn std::fmt::Display| BookError::Format(format!("{name}: {e}"));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| format(&e))?;
+    let open = || std::fs::File::open(path).map_err(|e| BookError::Io(format!("{name}: cannot open: {e}")));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| format(&e))?;
     let schema = builder.schema().clone();
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     for (i, h) in header.iter().enumerate() {
@@ -338,10 +344,62 @@ pub fn read_parquet(name: &str, file: std::fs::File, options: &ReadOptions) -> R
     if !missing.is_empty() {
         return Err(format(&format!("missing required columns: {}", missing.join(", "))));
     }
-    let reader = builder.with_batch_size(BATCH).build().map_err(|e| format(&e))?;
+    // Row groups are split into one contiguous run per core; each run is read on its own
+    // thread from its own file handle, then the parts are joined in file order.
+    let groups: Vec<i64> = builder.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.len().max(1));
+    let per = groups.len().div_ceil(threads).max(1);
+    let runs: Vec<(Vec<usize>, u64)> = (0..groups.len())
+        .collect::<Vec<_>>()
+        .chunks(per)
+        .map(|run| {
+            let first_row: i64 = groups[..run[0]].iter().sum();
+            (run.to_vec(), u64::try_from(first_row).unwrap_or(0))
+        })
+        .collect();
+    drop(builder);
+    let parts: Vec<Result<(Book, Vec<BadRow>), BookError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .into_iter()
+            .map(|(run, first_row)| {
+                let header = &header;
+                s.spawn(move || {
+                    let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| format(&e))?;
+                    let reader = builder.with_row_groups(run).with_batch_size(BATCH).build().map_err(|e| format(&e))?;
+                    read_run(reader, first_row, header, options, &format)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(BookError::Format(format!("{name}: a reader thread failed")))))
+            .collect()
+    });
     let mut book = BookBuilder::new();
     let mut rejected = Vec::new();
-    let mut row: u64 = 0;
+    for part in parts {
+        let (b, bad) = part?;
+        book.append(b);
+        rejected.extend(bad);
+    }
+    if !options.skip_bad_rows && !rejected.is_empty() {
+        rejected.truncate(options.max_errors);
+        return Err(BookError::BadRows { name: name.to_string(), rows: rejected });
+    }
+    Ok(Loaded { book: book.finish(), rejected, header })
+}
+
+/// Read one run of row groups whose first row is data row `first_row + 1`.
+fn read_run(
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    first_row: u64,
+    header: &[String],
+    options: &ReadOptions,
+    format: &dyn Fn(&dyn std::fmt::Display) -> BookError,
+) -> Result<(Book, Vec<BadRow>), BookError> {
+    let mut book = BookBuilder::new();
+    let mut rejected = Vec::new();
+    let mut row = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| format(&e))?;
         let cols = COLUMNS.iter().map(|c| Col::of(&batch, c)).collect::<Result<Vec<_>, _>>().map_err(|e| format(&e))?;
@@ -356,18 +414,12 @@ pub fn read_parquet(name: &str, file: std::fs::File, options: &ReadOptions) -> R
                 bad.cells = header.iter().map(|h| b.named(h).display(i)).collect();
                 rejected.push(bad);
                 if !options.skip_bad_rows && rejected.len() >= options.max_errors {
-                    break;
+                    return Ok((book.finish(), rejected));
                 }
             }
         }
-        if !options.skip_bad_rows && rejected.len() >= options.max_errors {
-            break;
-        }
     }
-    if !options.skip_bad_rows && !rejected.is_empty() {
-        return Err(BookError::BadRows { name: name.to_string(), rows: rejected });
-    }
-    Ok(Loaded { book: book.finish(), rejected, header })
+    Ok((book.finish(), rejected))
 }
 
 fn dict_type() -> DataType {
@@ -421,6 +473,12 @@ fn to_i128(x: Decimal, scale: u32) -> Option<i128> {
 
 /// Write a book as Parquet (snappy, row groups of 131,072 rows).
 pub fn write_parquet(book: &Book, file: std::fs::File) -> Result<(), BookError> {
+    write_parquet_in_groups(book, file, 131_072)
+}
+
+/// Write a book as Parquet with row groups of `rows_per_group` rows (readers split the work by
+/// row group).
+pub fn write_parquet_in_groups(book: &Book, file: std::fs::File, rows_per_group: usize) -> Result<(), BookError> {
     let err = |e: &dyn std::fmt::Display| BookError::Io(e.to_string());
     let schema = Arc::new(schema());
     let props =
@@ -430,7 +488,7 @@ pub fn write_parquet(book: &Book, file: std::fs::File) -> Result<(), BookError> 
     let n = book.rows.len();
     let mut start = 0;
     while start < n {
-        let end = (start + BATCH).min(n);
+        let end = (start + BATCH.min(rows_per_group.max(1))).min(n);
         let rows = &book.rows[start..end];
         let dict_col = |values: Vec<Option<String>>| -> ArrayRef {
             Arc::new(values.iter().map(|v| v.as_deref()).collect::<DictionaryArray<Int32Type>>())

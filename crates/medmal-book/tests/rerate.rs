@@ -183,6 +183,35 @@ fn a_malformed_row_in_the_middle_of_a_large_file_is_named_by_its_row_number() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A Parquet book of many row groups is read on several threads and joined in file order:
+/// the same book, and a bad row in a later group keeps its row number.
+#[test]
+fn parquet_row_groups_read_in_parallel_join_in_order() {
+    let ms = manuals();
+    let b = book(&ms, "keystone-mutual", "PA", 5000, 14);
+    let dir = std::env::temp_dir().join(format!("medmal-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("book.parquet");
+    medmal_book::write_parquet_in_groups(&b, std::fs::File::create(&path).unwrap(), 700).unwrap();
+    assert_eq!(read_book(&path, &ReadOptions::default()).unwrap().book, b);
+
+    // Row 4,321 (in the seventh group) gets a claims-made form without its retroactive date.
+    let mut bad = b.clone();
+    let i = (0..bad.len()).skip(4320).find(|&i| bad.rows[i].retro_date.is_some()).unwrap();
+    bad.rows[i].retro_date = None;
+    medmal_book::write_parquet_in_groups(&bad, std::fs::File::create(&path).unwrap(), 700).unwrap();
+    match read_book(&path, &ReadOptions::default()) {
+        Err(BookError::BadRows { rows, .. }) => {
+            assert_eq!((rows[0].row, rows[0].column.as_str()), (i as u64 + 1, "retro_date"));
+        }
+        other => panic!("expected a bad row, got {other:?}"),
+    }
+    let loaded = read_book(&path, &ReadOptions { skip_bad_rows: true, ..ReadOptions::default() }).unwrap();
+    assert_eq!((loaded.book.len(), loaded.rejected.len()), (4999, 1));
+    assert_eq!(loaded.book.rows[i].source_row, i as u32 + 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn unknown_and_missing_columns_are_refused() {
     let dir = std::env::temp_dir().join(format!("medmal-cols-{}", std::process::id()));

@@ -64,6 +64,13 @@ impl TextColumn {
         self.ends.push(u32::try_from(self.bytes.len()).unwrap_or(u32::MAX));
     }
 
+    /// Add every string of `other` after this column's.
+    pub fn append(&mut self, other: &TextColumn) {
+        let shift = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e.saturating_add(shift)));
+    }
+
     pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) as usize };
         let end = self.ends.get(i).copied().unwrap_or(0) as usize;
