@@ -100,8 +100,11 @@ def main() -> int:
             f.write(json.dumps({"label": args.label, "compared": len(j), "missing_rows": len(missing_rows),
                                 "mismatches": total, **counts}) + "\n")
     if total and args.show:
+        shown = j[bad].head(args.show).astype(object)
+        for col in ("before_ref", "after_ref", "before_cand", "after_cand"):
+            shown[col] = [("not rated" if v == MISSING else f"{v // 100}.{v % 100:02d}") for v in shown[col]]
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(j[bad].head(args.show).to_string())
+            print(shown.to_string())
     return 0
 
 
