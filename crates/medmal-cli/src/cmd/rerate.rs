@@ -154,7 +154,7 @@ pub fn run(args: &RerateArgs) -> std::io::Result<ExitCode> {
         None => std::io::stdout().lock().write_all(&text)?,
     }
     if let Some(path) = &args.rows {
-        write_rows(path, book, &from_c, &to_c, &results)?;
+        write_rows(path, book, &results)?;
     }
     if err.is_terminal() {
         writeln!(
@@ -253,14 +253,7 @@ fn status_text(o: &RowOutcome) -> &'static str {
     }
 }
 
-fn write_rows(
-    path: &Path,
-    book: &Book,
-    from: &CompiledManual<'_>,
-    to: &CompiledManual<'_>,
-    results: &[RowResult],
-) -> std::io::Result<()> {
-    let _ = (from, to);
+fn write_rows(path: &Path, book: &Book, results: &[RowResult]) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(w, "row,policy_id,provider_id,before,after,status_before,status_after")?;
     let money = |o: &RowOutcome| o.as_ref().map_or(String::new(), |r| fmt_money(r.premium));
