@@ -16,7 +16,7 @@ use crate::manual::{
 use crate::money::{Money, Rounding};
 use crate::rate::eligibility::provider_fact;
 use crate::rate::modifiers::{ProviderFacts, apply_group, schedule_factor};
-use crate::rate::provider::physician_class;
+use crate::rate::provider::{form_factors, physician_class};
 use crate::rate::whole_years;
 use crate::worksheet::WorksheetBuilder;
 
@@ -423,28 +423,14 @@ impl<'m> CompiledManual<'m> {
                         ws.multiply("", "", String::new, p);
                     }
                 }
-                Step::PolicyForm => match row.form {
-                    PolicyForm::Occurrence => {
-                        let f = match manual.meta.base_form {
-                            PolicyForm::Occurrence => Decimal::ONE,
-                            PolicyForm::ClaimsMade => {
-                                manual.form.occurrence_factor.ok_or_else(|| not_written("occurrence"))?
-                            }
-                        };
-                        ws.multiply("", "", String::new, f);
+                Step::PolicyForm => {
+                    let year = Some(claims_made_year.unwrap_or(1));
+                    let (f, mature) = form_factors(manual, row.form, year).map_err(not_written)?;
+                    ws.multiply("", "", String::new, f);
+                    if let Some(m) = mature {
+                        ws.multiply("", "", String::new, m);
                     }
-                    PolicyForm::ClaimsMade => {
-                        let steps = manual.form.claims_made_steps.as_ref().ok_or_else(|| not_written("claims-made"))?;
-                        let year = claims_made_year.unwrap_or(1);
-                        let i = (year as usize).min(steps.len()).saturating_sub(1);
-                        let f = steps.get(i).copied().ok_or_else(|| not_written("claims-made"))?;
-                        ws.multiply("", "", String::new, f);
-                        if manual.meta.base_form == PolicyForm::Occurrence {
-                            let m = manual.form.claims_made_mature_factor.ok_or_else(|| not_written("claims-made"))?;
-                            ws.multiply("", "", String::new, m);
-                        }
-                    }
-                },
+                }
                 Step::Limits => {
                     let Some(f) = self.limits.get(row.limits as usize).copied().flatten() else {
                         let offered: Vec<String> = manual.limits.iter().map(|l| l.limits.label()).collect();

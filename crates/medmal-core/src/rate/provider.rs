@@ -462,47 +462,73 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
     Ok(())
 }
 
+/// The factors of the policy-form step, in order: the occurrence factor, or the claims-made
+/// step of `year` (`None`: the mature step) followed, on an occurrence base, by the mature
+/// claims-made relativity. `Err` names the form the manual does not write. Quotes and book rows
+/// both take their form factors from here.
+pub(crate) fn form_factors(
+    manual: &Manual,
+    requested: PolicyForm,
+    year: Option<u32>,
+) -> Result<(Decimal, Option<Decimal>), &'static str> {
+    let form = &manual.form;
+    match requested {
+        PolicyForm::Occurrence => match manual.meta.base_form {
+            PolicyForm::Occurrence => Ok((Decimal::ONE, None)),
+            PolicyForm::ClaimsMade => form.occurrence_factor.map(|f| (f, None)).ok_or("occurrence"),
+        },
+        PolicyForm::ClaimsMade => {
+            let steps = form.claims_made_steps.as_ref().ok_or("claims-made")?;
+            let i = match year {
+                Some(y) => (y as usize).min(steps.len()).saturating_sub(1),
+                None => steps.len().saturating_sub(1),
+            };
+            let f = steps.get(i).copied().ok_or("claims-made")?;
+            match manual.meta.base_form {
+                PolicyForm::Occurrence => Ok((f, Some(form.claims_made_mature_factor.ok_or("claims-made")?))),
+                PolicyForm::ClaimsMade => Ok((f, None)),
+            }
+        }
+    }
+}
+
 fn policy_form(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode, ws: &mut WorksheetBuilder) -> Result<(), RateError> {
     let manual = ctx.manual;
-    let form = &manual.form;
     let requested = ctx.practice.coverage.form;
-    let not_written = |f: &str| {
+    let (year, retro) = r.claims_made.unwrap_or((1, ctx.practice.coverage.effective));
+    let asked = match mode {
+        Mode::Actual => Some(year),
+        Mode::MatureUndiscounted => None,
+    };
+    let (f, mature) = form_factors(manual, requested, asked).map_err(|f| {
         RateError::new(
             "coverage.form",
             format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state),
         )
-    };
+    })?;
     match requested {
         PolicyForm::Occurrence => {
-            let f = match manual.meta.base_form {
-                PolicyForm::Occurrence => Decimal::ONE,
-                PolicyForm::ClaimsMade => form.occurrence_factor.ok_or_else(|| not_written("occurrence"))?,
-            };
             ws.multiply("Occurrence form factor", "occurrence", || "occurrence relative to base form".into(), f);
         }
         PolicyForm::ClaimsMade => {
-            let steps = form.claims_made_steps.as_ref().ok_or_else(|| not_written("claims-made"))?;
-            let (year, retro) = r.claims_made.unwrap_or((1, ctx.practice.coverage.effective));
-            let (idx, row) = match mode {
+            let steps = manual.form.claims_made_steps.as_ref().map_or(0, Vec::len);
+            let row = move || match mode {
                 Mode::Actual => {
-                    let i = (year as usize).min(steps.len()).saturating_sub(1);
-                    let mature = if year as usize >= steps.len() { " = mature" } else { "" };
-                    (i, format!("year {year}{mature} (retro {retro})"))
+                    let mature = if year as usize >= steps { " = mature" } else { "" };
+                    format!("year {year}{mature} (retro {retro})")
                 }
-                Mode::MatureUndiscounted => (steps.len().saturating_sub(1), "mature (tail basis)".to_string()),
+                Mode::MatureUndiscounted => "mature (tail basis)".to_string(),
             };
-            let f = steps.get(idx).copied().ok_or_else(|| not_written("claims-made"))?;
-            ws.multiply("Claims-made step factor", "claims_made.steps", || row, f);
-            if manual.meta.base_form == PolicyForm::Occurrence {
-                let m = form.claims_made_mature_factor.ok_or_else(|| not_written("claims-made"))?;
-                ws.multiply(
-                    "Mature claims-made relativity",
-                    "claims_made.mature_factor",
-                    || "mature claims-made to occurrence".into(),
-                    m,
-                );
-            }
+            ws.multiply("Claims-made step factor", "claims_made.steps", row, f);
         }
+    }
+    if let Some(m) = mature {
+        ws.multiply(
+            "Mature claims-made relativity",
+            "claims_made.mature_factor",
+            || "mature claims-made to occurrence".into(),
+            m,
+        );
     }
     Ok(())
 }
