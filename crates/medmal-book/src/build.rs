@@ -297,6 +297,14 @@ impl BookBuilder {
         let effective = r.effective.ok_or_else(|| bad("effective_date", "missing; every row needs it".into()))?;
         let transaction = r.transaction.ok_or_else(|| bad("transaction", "missing; expected new or renewal".into()))?;
         let form = r.form.ok_or_else(|| bad("form", "missing; expected claims_made or occurrence".into()))?;
+        if let Some(h) = r.hours_per_week
+            && (h <= Decimal::ZERO || h > Decimal::from(168))
+        {
+            return Err(bad("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
+        }
+        if r.current_premium.is_some_and(|c| c < Decimal::ZERO) {
+            return Err(bad("current_premium", "a premium is never negative".into()));
+        }
         let physician = r.role == medmal_core::book::PHYSICIAN;
         if physician && r.specialty.trim().is_empty() {
             return Err(bad("specialty_code", "missing; a physician row needs its specialty code".into()));

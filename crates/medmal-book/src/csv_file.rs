@@ -146,15 +146,7 @@ fn row_input<'r>(record: &'r csv::ByteRecord, at: &[usize; COLUMNS.len()], row: 
     opt(c!("surgery"), "none, minor or major", &|v| parse_surgery(v).map(|_| ()))?;
     opt(c!("resident"), "resident or moonlighting, or empty", &|v| parse_resident(v).map(|_| ()))?;
     let hours = decimal(c!("hours_per_week"))?;
-    if let Some(h) = hours
-        && (h <= rust_decimal::Decimal::ZERO || h > rust_decimal::Decimal::from(168))
-    {
-        return Err(bad("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
-    }
     let current = decimal(c!("current_premium"))?;
-    if current.is_some_and(|c| c < rust_decimal::Decimal::ZERO) {
-        return Err(bad("current_premium", "a premium is never negative".into()));
-    }
     Ok(RowInput {
         policy_id: cell(c!("policy_id")),
         provider_id: cell(c!("provider_id")),

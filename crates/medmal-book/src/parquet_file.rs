@@ -281,15 +281,7 @@ impl<'a> Batch<'a> {
         let surgery = keyword(c!("surgery"), "none, minor or major", &|v| parse_surgery(v).is_some())?;
         let resident = keyword(c!("resident"), "resident or moonlighting, or empty", &|v| parse_resident(v).is_some())?;
         let hours = self.decimal(c!("hours_per_week"), i)?;
-        if let Some(h) = hours
-            && (h <= Decimal::ZERO || h > Decimal::from(168))
-        {
-            return Err(("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
-        }
         let current = self.decimal(c!("current_premium"), i)?;
-        if current.is_some_and(|c| c < Decimal::ZERO) {
-            return Err(("current_premium", "a premium is never negative".into()));
-        }
         Ok(RowInput {
             policy_id: self.text(c!("policy_id"), i)?,
             provider_id: self.text(c!("provider_id"), i)?,

@@ -313,7 +313,8 @@ fn explain(book: &Book, row: u64, from: &Manual, to: &Manual) -> std::io::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn pct(x: Option<rust_decimal::Decimal>) -> String {
+/// A change in percent with its sign, two places: `+4.21%`, `-0.85%`, `—` when undefined.
+pub fn pct(x: Option<rust_decimal::Decimal>) -> String {
     x.map_or("—".to_string(), |p| {
         let s = p.round_dp(2).to_string();
         if p > rust_decimal::Decimal::ZERO { format!("+{s}%") } else { format!("{s}%") }

@@ -5,14 +5,8 @@ use std::fmt::Write;
 use medmal_core::book::{Group, ImpactReport};
 use medmal_core::money::fmt_dollars;
 use medmal_proposal::html::escape;
-use rust_decimal::Decimal;
 
-fn pct(x: Option<Decimal>) -> String {
-    x.map_or("—".to_string(), |p| {
-        let s = p.round_dp(2).to_string();
-        if p > Decimal::ZERO { format!("+{s}%") } else { format!("{s}%") }
-    })
-}
+use super::rerate::pct;
 
 /// Bars of the row count per band: credits (falling premium) in green, increases in red.
 fn histogram(r: &ImpactReport) -> String {
