@@ -7,6 +7,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod book;
+pub mod calendar;
 pub mod compare;
 pub mod diff;
 pub mod limits;

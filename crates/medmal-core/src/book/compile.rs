@@ -8,14 +8,14 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Book, BookDicts, BookRow, PHYSICIAN};
+use super::{Book, BookDicts, BookRow, PHYSICIAN, Sym};
 use crate::manual::{
     Condition, EligibilityAction, EligibilityRule, Manual, MidLevelMethod, Modifier, ModifierGroup, PolicyForm,
     ProviderStep, SurgeryLevel,
 };
 use crate::money::{Money, Rounding};
 use crate::rate::eligibility::provider_fact;
-use crate::rate::modifiers::{ProviderFacts, apply_group, schedule_factor};
+use crate::rate::modifiers::{ProviderFacts, adjustment, group_factor, schedule_factor};
 use crate::rate::provider::{form_factors, physician_class};
 use crate::rate::whole_years;
 use crate::worksheet::WorksheetBuilder;
@@ -91,6 +91,10 @@ pub struct CompiledManual<'m> {
     schedule: Vec<Result<Option<Decimal>, String>>,
     steps: Vec<Step<'m>>,
     eligibility: Vec<&'m EligibilityRule>,
+    /// Appetite rules that read only the row's class, specialty and surgery (decided once per
+    /// combination), and those that read its claims, actions or locum days (decided per row).
+    fixed_rules: Vec<u16>,
+    row_rules: Vec<u16>,
     state_matches: Vec<bool>,
     carrier_matches: Vec<bool>,
     /// How many leading steps depend only on class, role, territory, form year, limits and
@@ -103,12 +107,63 @@ pub struct CompiledManual<'m> {
 /// thread keeps its own cache, so the manual stays shared and immutable.
 #[derive(Debug, Default)]
 pub struct RowCache {
+    /// Off for a one-off row: nothing is looked up or kept.
+    off: bool,
     prefix: rustc_hash::FxHashMap<u64, Money>,
+    /// A modifier group's factor by the entries its modifiers picked (see [`group_key`]).
+    groups: rustc_hash::FxHashMap<u64, Option<Decimal>>,
+    appetite: rustc_hash::FxHashMap<u64, Fired>,
+}
+
+/// The first declining and the first referring appetite rule that fired, by rule index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Fired {
+    decline: Option<u16>,
+    refer: Option<u16>,
+}
+
+impl Fired {
+    fn record(&mut self, index: usize, action: EligibilityAction) {
+        let Ok(i) = u16::try_from(index) else { return };
+        let slot = match action {
+            EligibilityAction::Decline => &mut self.decline,
+            EligibilityAction::Refer => &mut self.refer,
+        };
+        *slot = Some(slot.map_or(i, |s| s.min(i)));
+    }
+
+    fn and(self, other: Fired) -> Fired {
+        let first = |a: Option<u16>, b: Option<u16>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Fired { decline: first(self.decline, other.decline), refer: first(self.refer, other.refer) }
+    }
+
+    /// A decline outranks a referral; the reason given is the first rule of the outcome.
+    fn outcome(self) -> (RowStatus, Option<u16>) {
+        match (self.decline, self.refer) {
+            (Some(d), _) => (RowStatus::Declined, Some(d)),
+            (None, Some(r)) => (RowStatus::Referred, Some(r)),
+            (None, None) => (RowStatus::Quoted, None),
+        }
+    }
 }
 
 impl RowCache {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A cache that keeps nothing: every row is rated in full.
+    pub fn none() -> Self {
+        Self { off: true, ..Self::default() }
+    }
+
+    /// How many running premiums after the leading steps, and how many group factors, the
+    /// cache holds.
+    pub fn kept(&self) -> (usize, usize) {
+        (self.prefix.len(), self.groups.len())
     }
 }
 
@@ -190,7 +245,7 @@ impl<'m> CompiledManual<'m> {
                 }
             })
             .collect();
-        let schedule = dicts
+        let schedule: Vec<Result<Option<Decimal>, String>> = dicts
             .schedule
             .values
             .iter()
@@ -231,7 +286,26 @@ impl<'m> CompiledManual<'m> {
                 )
             })
             .count();
+        let is_fixed = |c: &Condition| {
+            matches!(
+                c,
+                Condition::Class { .. }
+                    | Condition::Specialty { .. }
+                    | Condition::Surgery { .. }
+                    | Condition::Providers { .. }
+                    | Condition::Service { .. }
+                    | Condition::TelehealthOutOfState
+            )
+        };
+        let rules = |fixed: bool| -> Vec<u16> {
+            (0..manual.eligibility.len())
+                .filter(|&i| is_fixed(&manual.eligibility[i].condition) == fixed)
+                .filter_map(|i| u16::try_from(i).ok())
+                .collect()
+        };
         Self {
+            fixed_rules: rules(true),
+            row_rules: rules(false),
             carrier_matches,
             manual,
             classes,
@@ -252,11 +326,12 @@ impl<'m> CompiledManual<'m> {
 
     /// Rate row `index` of `book` (which must be the book this manual was compiled against).
     pub fn rate_row(&self, book: &Book, index: usize) -> RowOutcome {
-        self.rate_row_cached(book, index, &mut RowCache::new())
+        self.rate_row_cached(book, index, &mut RowCache::none())
     }
 
-    /// [`Self::rate_row`] reusing the running premiums of earlier rows with the same leading
-    /// factors. The cache belongs to this manual and book only.
+    /// [`Self::rate_row`] reusing what earlier rows decided: the premium of a row whose inputs
+    /// reduce to the same key, the running premium after the leading steps, the appetite rules
+    /// that read only class and specialty. The cache belongs to this manual and book only.
     pub fn rate_row_cached(&self, book: &Book, index: usize, cache: &mut RowCache) -> RowOutcome {
         let Some(row) = book.rows.get(index) else {
             return Err(err("row", "no such row".to_string()));
@@ -360,7 +435,7 @@ impl<'m> CompiledManual<'m> {
                 None
             }
             Ok((class, percent)) => {
-                let key = prefix_key(class, row, territory, claims_made_year);
+                let key = prefix_key(class, row, territory, claims_made_year).filter(|_| !cache.off);
                 let cached = key.and_then(|k| cache.prefix.get(&k).copied());
                 let first = match cached {
                     Some(amount) => {
@@ -370,7 +445,7 @@ impl<'m> CompiledManual<'m> {
                     None => 0,
                 };
                 let steps = Steps { row, facts: &facts, class, percent, territory, claims_made_year };
-                self.steps_for(&steps, first, key.filter(|_| cached.is_none()).map(|k| (k, &mut *cache)), &mut ws)?;
+                self.steps_for(&steps, first, key.filter(|_| cached.is_none()), cache, &mut ws)?;
                 Some(class)
             }
         };
@@ -380,7 +455,7 @@ impl<'m> CompiledManual<'m> {
                 format!("{}: the premium leaves the range of exact decimal arithmetic", manual.meta.id()),
             ));
         }
-        let (status, reason) = self.appetite(&facts, class, row, book);
+        let (status, reason) = self.appetite(&facts, class, row, book, cache);
         Ok(RowRating { premium: ws.running, status, reason, class, territory })
     }
 
@@ -390,7 +465,8 @@ impl<'m> CompiledManual<'m> {
         &self,
         s: &Steps<'_>,
         first: usize,
-        mut store: Option<(u64, &mut RowCache)>,
+        mut store: Option<u64>,
+        cache: &mut RowCache,
         ws: &mut WorksheetBuilder,
     ) -> Result<(), RowError> {
         let manual = self.manual;
@@ -399,7 +475,7 @@ impl<'m> CompiledManual<'m> {
             |f: &str| err("form", format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state));
         for (n, step) in self.steps.iter().enumerate().skip(first) {
             if n == self.prefix
-                && let Some((key, cache)) = store.take()
+                && let Some(key) = store.take()
                 && !ws.overflow
             {
                 cache.prefix.insert(key, ws.running);
@@ -452,7 +528,11 @@ impl<'m> CompiledManual<'m> {
                         ));
                     }
                 },
-                Step::Group(group, mods) => apply_group(group, mods.iter().copied(), facts, ws),
+                Step::Group(group, mods) => {
+                    if let Some(f) = group_factor_cached(n, group, mods, facts, cache) {
+                        ws.multiply("", "", String::new, f);
+                    }
+                }
                 Step::MissingGroup(id) => return Err(err("row", format!("modifier group `{id}` is not defined"))),
                 Step::Schedule => match self.schedule.get(row.schedule as usize) {
                     Some(Ok(Some(f))) => ws.multiply("", "", String::new, *f),
@@ -483,6 +563,7 @@ impl<'m> CompiledManual<'m> {
         class: Option<u16>,
         row: &BookRow,
         book: &Book,
+        cache: &mut RowCache,
     ) -> (RowStatus, Option<u16>) {
         let class_id = class.and_then(|c| self.classes.get(c as usize).copied());
         let physician = book
@@ -491,30 +572,41 @@ impl<'m> CompiledManual<'m> {
             .get(row.role)
             .filter(|r| *r == PHYSICIAN)
             .map(|_| (book.dicts.specialty.get(row.specialty).map_or("", String::as_str), row.surgery));
-        let mut status = RowStatus::Quoted;
-        let mut reason = None;
-        for (i, rule) in self.eligibility.iter().enumerate() {
-            let fires = match &rule.condition {
-                // One row is one provider's policy.
-                Condition::Providers { over } => 1 > *over,
-                Condition::Service { .. } | Condition::TelehealthOutOfState => false,
-                c => provider_fact(c, facts, class_id, physician).is_some(),
-            };
-            if !fires {
-                continue;
+        let fire = |rules: &[u16]| {
+            let mut fired = Fired::default();
+            for &i in rules {
+                let Some(rule) = self.eligibility.get(usize::from(i)) else { continue };
+                let fires = match &rule.condition {
+                    // One row is one provider's policy.
+                    Condition::Providers { over } => 1 > *over,
+                    Condition::Service { .. } | Condition::TelehealthOutOfState => false,
+                    c => provider_fact(c, facts, class_id, physician).is_some(),
+                };
+                if fires {
+                    fired.record(usize::from(i), rule.action);
+                }
             }
-            let s = match rule.action {
-                EligibilityAction::Decline => RowStatus::Declined,
-                EligibilityAction::Refer => RowStatus::Referred,
-            };
-            if reason.is_none() || (s == RowStatus::Declined && status != RowStatus::Declined) {
-                reason = u16::try_from(i).ok();
+            fired
+        };
+        let surgery = match row.surgery {
+            SurgeryLevel::None => 0,
+            SurgeryLevel::Minor => 1,
+            SurgeryLevel::Major => 2,
+        };
+        let who = u64::from(class.map_or(u16::MAX, |c| c))
+            | u64::from(if physician.is_some() { row.specialty } else { Sym::MAX }) << 16
+            | surgery << 48;
+        let fixed = match cache.appetite.get(&who) {
+            Some(f) => *f,
+            None => {
+                let f = fire(&self.fixed_rules);
+                if !cache.off {
+                    cache.appetite.insert(who, f);
+                }
+                f
             }
-            if s == RowStatus::Declined || status == RowStatus::Quoted {
-                status = s;
-            }
-        }
-        (status, reason)
+        };
+        fixed.and(fire(&self.row_rules)).outcome()
     }
 
     /// The reason text of an appetite rule a row fired.
@@ -540,7 +632,8 @@ struct Steps<'a> {
 fn prefix_key(class: u16, row: &BookRow, territory: u16, claims_made_year: Option<u32>) -> Option<u64> {
     let form = match claims_made_year {
         None => 0,
-        Some(y) => u64::from(y.min(254)) + 1,
+        Some(y) if y < 255 => u64::from(y) + 1,
+        Some(_) => return None,
     };
     let role = u64::from(row.role) * 2 + u64::from(row.shared_limits);
     if class > 0xff || territory > 0xff || role > 0xfff || row.limits > 0xfff || row.deductible > 0xfff {
@@ -555,6 +648,49 @@ fn prefix_key(class: u16, row: &BookRow, territory: u16, claims_made_year: Optio
             | u64::from(row.deductible) << 48,
     )
 }
+
+/// A group's factor for one row, from the cache when another row picked the same entries.
+fn group_factor_cached(
+    step: usize,
+    group: &ModifierGroup,
+    mods: &[&Modifier],
+    facts: &ProviderFacts<'_>,
+    cache: &mut RowCache,
+) -> Option<Decimal> {
+    let mut values = [Decimal::ZERO; MAX_KEYED_MODIFIERS];
+    let mut applied = 0;
+    let keyed = mods.len() <= MAX_KEYED_MODIFIERS && !cache.off;
+    let mut key = u64::try_from(step).ok().filter(|s| keyed && *s < 0x100).map(|s| s << 56);
+    for (i, m) in mods.iter().enumerate() {
+        let Some(a) = adjustment(&m.rule, facts) else { continue };
+        key = key.and_then(|k| Some(k | u64::from(u8::try_from(a.pick).ok()?) << (8 * i)));
+        match values.get_mut(applied) {
+            Some(slot) => *slot = a.value,
+            None => key = None,
+        }
+        applied += 1;
+    }
+    if applied == 0 {
+        return None;
+    }
+    // Picks are 1-based: a modifier that did not apply leaves its byte 0.
+    if let Some(f) = key.and_then(|k| cache.groups.get(&k)) {
+        return *f;
+    }
+    let factor = if applied <= MAX_KEYED_MODIFIERS {
+        group_factor(group, values.iter().take(applied).copied()).map(|(f, _)| f)
+    } else {
+        group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value)).map(|(f, _)| f)
+    };
+    if let Some(k) = key {
+        cache.groups.insert(k, factor);
+    }
+    factor
+}
+
+/// At most this many modifiers of one group share a 64-bit cache key (a byte each; the top
+/// byte is the step).
+const MAX_KEYED_MODIFIERS: usize = 7;
 
 fn err(column: &'static str, message: String) -> RowError {
     RowError { column, message }

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 
 use super::modifiers::ProviderFacts;
 use super::provider::Resolved;
-use super::within_years;
+use crate::calendar::Window;
 use crate::manual::{Condition, DisciplinaryAction, EligibilityAction, Manual, SurgeryLevel};
 use crate::money::{Money, fmt_money};
 use crate::practice::{Practice, Role};
@@ -76,14 +76,14 @@ pub(crate) fn provider_fact(
     let effective = p.effective;
     match condition {
         Condition::Claims { at_least, within_years: years, min_paid } => {
-            let n =
-                p.claims.iter().filter(|c| within_years(c.reported, effective, *years) && c.paid >= *min_paid).count();
+            let window = Window::before(effective, *years);
+            let n = p.claims.iter().filter(|c| window.holds(c.reported) && c.paid >= *min_paid).count();
             (n >= *at_least as usize).then_some(Fact::Claims { count: n, years: *years })
         }
         Condition::PaidTotal { amount, within_years: years } => {
-            let paid = crate::money::saturating_sum(
-                p.claims.iter().filter(|c| within_years(c.reported, effective, *years)).map(|c| c.paid),
-            );
+            let window = Window::before(effective, *years);
+            let paid =
+                crate::money::saturating_sum(p.claims.iter().filter(|c| window.holds(c.reported)).map(|c| c.paid));
             (paid >= *amount).then_some(Fact::Paid { paid, years: *years })
         }
         Condition::Class { any } => class.filter(|c| any.iter().any(|a| a == c)).map(|c| Fact::Class(c.to_string())),
@@ -96,7 +96,7 @@ pub(crate) fn provider_fact(
         Condition::Disciplinary { any, within_years: years } => p
             .disciplinary
             .iter()
-            .find(|e| any.contains(&e.action) && within_years(e.date, effective, *years))
+            .find(|e| any.contains(&e.action) && Window::before(effective, *years).holds(e.date))
             .map(|e| Fact::Disciplinary(e.action, e.date)),
         Condition::LocumDays { over } => (p.locum_days > *over).then_some(Fact::LocumDays(p.locum_days)),
         Condition::Service { .. } | Condition::Providers { .. } | Condition::TelehealthOutOfState => None,

@@ -316,13 +316,7 @@ pub fn whole_years(from: Date, to: Date) -> i64 {
 
 /// Whether `date` is within `years` years before `effective` (inclusive start, exclusive end).
 pub(crate) fn within_years(date: Date, effective: Date, years: u32) -> bool {
-    let Ok(span) = jiff::Span::new().try_years(i64::from(years)) else {
-        return false;
-    };
-    let Ok(start) = effective.checked_sub(span) else {
-        return false;
-    };
-    date >= start && date < effective
+    crate::calendar::Window::before(effective, years).holds(date)
 }
 
 #[cfg(test)]

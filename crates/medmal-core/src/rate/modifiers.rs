@@ -6,7 +6,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::provider::pct;
-use super::{RateError, whole_years, within_years};
+use super::{RateError, whole_years};
+use crate::calendar::{Window, add_months};
 use crate::manual::{Combine, DisciplinaryAction, Manual, Modifier, ModifierGroup, ModifierRule};
 use crate::money::{Money, RoundingMode, round_dp};
 use crate::practice::{Claim, DisciplinaryEvent, Practice, Provider, ResidentStatus};
@@ -95,93 +96,117 @@ impl fmt::Display for Why {
     }
 }
 
+/// The adjustment one modifier gives one provider.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Adjusted {
+    pub value: Decimal,
+    pub why: Why,
+    /// Which entry of the rule applied (1-based; for leave of absence, the months counted).
+    /// With the rule it determines `value`, so a batch can key results on picks alone.
+    pub pick: u32,
+}
+
+fn picked(value: Decimal, why: Why, index: usize) -> Adjusted {
+    Adjusted { value, why, pick: u32::try_from(index).map_or(u32::MAX, |i| i.saturating_add(1)) }
+}
+
 /// The adjustment one modifier gives one provider, with why; `None` when it does not apply.
-pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<(Decimal, Why)> {
+pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<Adjusted> {
     let effective = p.effective;
     match rule {
         ModifierRule::PartTime { bands } => {
             let hours = p.hours_per_week?;
             // Bands are sorted by max_hours; the first band that holds the hours applies.
-            bands.iter().find(|b| hours <= b.max_hours).map(|b| (b.adjustment, Why::Hours { hours, max: b.max_hours }))
+            let (i, b) = bands.iter().enumerate().find(|(_, b)| hours <= b.max_hours)?;
+            Some(picked(b.adjustment, Why::Hours { hours, max: b.max_hours }, i))
         }
         ModifierRule::NewToPractice { by_year } => {
             let y = p.years_since_training?;
-            by_year.iter().find(|(year, _)| *year == y).map(|(_, a)| (*a, Why::YearsSinceTraining(y)))
+            let (i, (_, a)) = by_year.iter().enumerate().find(|(_, (year, _))| *year == y)?;
+            Some(picked(*a, Why::YearsSinceTraining(y), i))
         }
         ModifierRule::Resident { resident, moonlighting } => match p.resident? {
-            ResidentStatus::Resident => Some((*resident, Why::Resident)),
-            ResidentStatus::Moonlighting => Some((*moonlighting, Why::Moonlighting)),
+            ResidentStatus::Resident => Some(picked(*resident, Why::Resident, 0)),
+            ResidentStatus::Moonlighting => Some(picked(*moonlighting, Why::Moonlighting, 1)),
         },
-        ModifierRule::Teaching { adjustment } => p.teaching.then_some((*adjustment, Why::Teaching)),
+        ModifierRule::Teaching { adjustment } => p.teaching.then(|| picked(*adjustment, Why::Teaching, 0)),
         ModifierRule::LeaveOfAbsence { adjustment, max_months } => {
             if p.leave_months == 0 {
                 return None;
             }
             let months = p.leave_months.min(*max_months);
             let adj = *adjustment * Decimal::from(months) / Decimal::from(12);
-            Some((round_dp(adj, 4, RoundingMode::HalfUp), Why::Leave { months, adjustment: *adjustment }))
+            Some(Adjusted {
+                value: round_dp(adj, 4, RoundingMode::HalfUp),
+                why: Why::Leave { months, adjustment: *adjustment },
+                pick: months,
+            })
         }
         ModifierRule::ClaimsFree { by_years } => {
             let years = claims_free_years(p)?;
-            by_years
-                .iter()
-                .filter(|(y, _)| *y <= years)
-                .max_by_key(|(y, _)| *y)
-                .map(|(y, a)| (*a, Why::ClaimsFree { years, at_least: *y }))
+            let (i, (y, a)) =
+                by_years.iter().enumerate().filter(|(_, (y, _))| *y <= years).max_by_key(|(_, (y, _))| *y)?;
+            Some(picked(*a, Why::ClaimsFree { years, at_least: *y }, i))
         }
         ModifierRule::ClaimsSurcharge { lookback_years, min_paid, rows } => {
             if p.claims.is_empty() {
                 return None;
             }
+            let window = Window::before(effective, *lookback_years);
             let (count, paid) = p
                 .claims
                 .iter()
-                .filter(|c| within_years(c.reported, effective, *lookback_years) && c.paid >= *min_paid)
+                .filter(|c| window.holds(c.reported) && c.paid >= *min_paid)
                 .fold((0u32, Decimal::ZERO), |(n, s), c| (n.saturating_add(1), s.saturating_add(c.paid)));
-            rows.iter()
-                .filter(|r| count >= r.claims_at_least && paid >= r.paid_at_least)
-                .max_by_key(|r| r.adjustment)
-                .map(|r| {
-                    (
-                        r.adjustment,
-                        Why::ClaimsSurcharge {
-                            count,
-                            min_paid: *min_paid,
-                            paid,
-                            lookback: *lookback_years,
-                            row_claims: r.claims_at_least,
-                            row_paid: r.paid_at_least,
-                        },
-                    )
-                })
+            let (i, r) = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| count >= r.claims_at_least && paid >= r.paid_at_least)
+                .max_by_key(|(_, r)| r.adjustment)?;
+            let why = Why::ClaimsSurcharge {
+                count,
+                min_paid: *min_paid,
+                paid,
+                lookback: *lookback_years,
+                row_claims: r.claims_at_least,
+                row_paid: r.paid_at_least,
+            };
+            Some(picked(r.adjustment, why, i))
         }
-        ModifierRule::Disciplinary { lookback_years, actions } => p
-            .disciplinary
-            .iter()
-            .filter(|e| within_years(e.date, effective, *lookback_years))
-            .filter_map(|e| {
-                actions
-                    .iter()
-                    .find(|(a, _)| *a == e.action)
-                    .map(|(a, adj)| (*adj, Why::Disciplinary { action: *a, date: e.date }))
-            })
-            .max_by_key(|(adj, _)| *adj),
+        ModifierRule::Disciplinary { lookback_years, actions } => {
+            if p.disciplinary.is_empty() {
+                return None;
+            }
+            let window = Window::before(effective, *lookback_years);
+            p.disciplinary
+                .iter()
+                .filter(|e| window.holds(e.date))
+                .filter_map(|e| {
+                    let (i, (a, adj)) = actions.iter().enumerate().find(|(_, (a, _))| *a == e.action)?;
+                    Some(picked(*adj, Why::Disciplinary { action: *a, date: e.date }, i))
+                })
+                .max_by_key(|a| a.value)
+        }
         ModifierRule::RiskManagement { adjustment, valid_months } => {
             let done = p.risk_management_course?;
             if done > effective {
                 return None;
             }
-            let span = jiff::Span::new().try_months(i64::from(*valid_months)).ok()?;
-            let expires = done.checked_add(span).ok()?;
-            (effective < expires).then_some((*adjustment, Why::RiskManagement { done, expires }))
+            let expires = add_months(done, *valid_months)?;
+            (effective < expires).then(|| picked(*adjustment, Why::RiskManagement { done, expires }, 0))
         }
-        ModifierRule::BoardCertified { adjustment } => p.board_certified.then_some((*adjustment, Why::BoardCertified)),
-        ModifierRule::SocietyMember { adjustment } => p.society_member.then_some((*adjustment, Why::SocietyMember)),
-        ModifierRule::Loyalty { by_years } => by_years
-            .iter()
-            .filter(|(y, _)| *y <= p.years_insured_with_carrier)
-            .max_by_key(|(y, _)| *y)
-            .map(|(y, a)| (*a, Why::Loyalty { years: p.years_insured_with_carrier, at_least: *y })),
+        ModifierRule::BoardCertified { adjustment } => {
+            p.board_certified.then(|| picked(*adjustment, Why::BoardCertified, 0))
+        }
+        ModifierRule::SocietyMember { adjustment } => {
+            p.society_member.then(|| picked(*adjustment, Why::SocietyMember, 0))
+        }
+        ModifierRule::Loyalty { by_years } => {
+            let years = p.years_insured_with_carrier;
+            let (i, (y, a)) =
+                by_years.iter().enumerate().filter(|(_, (y, _))| *y <= years).max_by_key(|(_, (y, _))| *y)?;
+            Some(picked(*a, Why::Loyalty { years, at_least: *y }, i))
+        }
     }
 }
 
@@ -215,11 +240,11 @@ pub(crate) fn apply_group<'m>(
 ) {
     let mut combined = Combined::new(group.combine);
     for m in modifiers {
-        if let Some((adj, why)) = adjustment(&m.rule, p) {
+        if let Some(Adjusted { value, why, .. }) = adjustment(&m.rule, p) {
             if ws.record {
-                ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{why}: {}", pct(adj)), adj);
+                ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{why}: {}", pct(value)), value);
             }
-            combined.push(adj);
+            combined.push(value);
         }
     }
     if combined.count == 0 {
@@ -231,6 +256,16 @@ pub(crate) fn apply_group<'m>(
     } else {
         ws.multiply("", "", String::new, factor);
     }
+}
+
+/// A group's combined, capped factor for the adjustments that apply; `None` when none does.
+pub(crate) fn group_factor(
+    group: &ModifierGroup,
+    adjustments: impl Iterator<Item = Decimal>,
+) -> Option<(Decimal, CombineWhy)> {
+    let mut combined = Combined::new(group.combine);
+    adjustments.for_each(|a| combined.push(a));
+    (combined.count > 0).then(|| combined.finish(group))
 }
 
 /// Adjustments folded as a group declares, without collecting them.
