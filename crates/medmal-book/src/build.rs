@@ -200,7 +200,83 @@ fn limits_key(l: &Limits) -> String {
     l.label()
 }
 
+/// The text columns every row needs, in the order their absence is reported.
+pub(crate) const REQUIRED_TEXT: [&str; 7] =
+    ["policy_id", "provider_id", "carrier", "state", "role", "county", "limits"];
+
+/// What the row checks need to know of a row's text cells. A reader that resolves each distinct
+/// value once decides these once per value; [`BookBuilder::push`] decides them per cell.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextFacts<'a> {
+    /// Whether each of [`REQUIRED_TEXT`] is empty, in that order.
+    pub empty: [bool; 7],
+    /// The role as written, for the message when a mid-level row has a specialty.
+    pub role: &'a str,
+    pub physician: bool,
+    pub specialty_empty: bool,
+}
+
+/// The checks of a row, in the order every reader reports them (a row's error is the first that
+/// fails). `r`'s text cells are not looked at: `t` stands for them.
+pub(crate) fn check(
+    t: &TextFacts<'_>,
+    r: &RowInput<'_>,
+) -> Result<(Date, Transaction, PolicyForm), (&'static str, String)> {
+    if let Some(i) = t.empty.iter().position(|e| *e) {
+        return Err((REQUIRED_TEXT[i], "missing; every row needs it".into()));
+    }
+    let effective = r.effective.ok_or_else(|| ("effective_date", "missing; every row needs it".into()))?;
+    let transaction = r.transaction.ok_or_else(|| ("transaction", "missing; expected new or renewal".into()))?;
+    let form = r.form.ok_or_else(|| ("form", "missing; expected claims_made or occurrence".into()))?;
+    if let Some(h) = r.hours_per_week
+        && (h <= Decimal::ZERO || h > Decimal::from(168))
+    {
+        return Err(("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
+    }
+    if r.current_premium.is_some_and(|c| c < Decimal::ZERO) {
+        return Err(("current_premium", "a premium is never negative".into()));
+    }
+    if t.physician && t.specialty_empty {
+        return Err(("specialty_code", "missing; a physician row needs its specialty code".into()));
+    }
+    if !t.physician && !t.specialty_empty {
+        return Err(("specialty_code", format!("a {} row has no specialty code; leave it empty", t.role)));
+    }
+    match (form, r.retro_date) {
+        (PolicyForm::ClaimsMade, None) => {
+            Err(("retro_date", "missing; a claims-made row needs its retroactive date".into()))
+        }
+        (PolicyForm::ClaimsMade, Some(retro)) if retro > effective => {
+            Err(("retro_date", format!("{retro} is after the effective date {effective}")))
+        }
+        (PolicyForm::Occurrence, Some(_)) => {
+            Err(("retro_date", "an occurrence row has no retroactive date; leave it empty".into()))
+        }
+        _ => Ok((effective, transaction, form)),
+    }
+}
+
+/// The symbols of a row's text columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Syms {
+    pub carrier: Sym,
+    pub state: Sym,
+    pub role: Sym,
+    pub specialty: Sym,
+    pub county: Sym,
+    pub limits: Sym,
+    pub deductible: Sym,
+    pub schedule: Sym,
+}
+
 /// Builds a [`Book`] row by row.
+///
+/// A row joins in steps, and a reader that resolves text once per distinct value takes the
+/// same steps in the same order as [`BookBuilder::push`], so that the dictionaries come out the
+/// same: [`check`]; the limits, deductible and schedule values ([`BookBuilder::limits`], …,
+/// which enter their dictionaries even when the row fails later); the claims and disciplinary
+/// lists ([`BookBuilder::lists`]); the carrier, state, role, specialty and county values, only
+/// for a row that is in ([`BookBuilder::carrier`], …); [`BookBuilder::push_row`].
 #[derive(Debug, Default)]
 pub struct BookBuilder {
     book: Book,
@@ -223,153 +299,99 @@ impl BookBuilder {
         self.book.rows.len()
     }
 
+    /// Make room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.book.rows.reserve(rows);
+    }
+
     pub fn finish(self) -> Book {
         self.book
     }
 
-    /// Add the rows of a book built from a later part of the same file (a reader on another
-    /// thread), in order, its values re-indexed into this book's dictionaries.
-    pub fn append(&mut self, other: Book) {
-        let b = &mut self.book;
-        let od = other.dicts;
-        let map = |interner: &mut Interner, dict: &mut Dict<String>, values: &[String]| -> Vec<Sym> {
-            values.iter().map(|v| interner.sym(dict, v)).collect()
-        };
-        let carrier = map(&mut self.carrier, &mut b.dicts.carrier, &od.carrier.values);
-        let state = map(&mut self.state, &mut b.dicts.state, &od.state.values);
-        let role = map(&mut self.role, &mut b.dicts.role, &od.role.values);
-        let specialty = map(&mut self.specialty, &mut b.dicts.specialty, &od.specialty.values);
-        let county = map(&mut self.county, &mut b.dicts.county, &od.county.values);
-        let limits: Vec<Sym> =
-            od.limits.values.into_iter().map(|v| self.limits.value(&mut b.dicts.limits, v, &limits_key)).collect();
-        let deductible: Vec<Sym> = od
-            .deductible
-            .values
-            .into_iter()
-            .map(|v| self.deductible.value(&mut b.dicts.deductible, v, &deductible_text))
-            .collect();
-        let schedule: Vec<Sym> = od
-            .schedule
-            .values
-            .into_iter()
-            .map(|v| self.schedule.value(&mut b.dicts.schedule, v, &schedule_text))
-            .collect();
-        let claims_shift = u32::try_from(b.claims.len()).unwrap_or(u32::MAX);
-        let disc_shift = u32::try_from(b.disciplinary.len()).unwrap_or(u32::MAX);
-        b.claims.extend(other.claims);
-        b.disciplinary.extend(other.disciplinary);
-        b.policy_ids.append(&other.policy_ids);
-        b.provider_ids.append(&other.provider_ids);
-        let at = |v: &[Sym], s: Sym| v.get(s as usize).copied().unwrap_or(Sym::MAX);
-        b.rows.reserve(other.rows.len());
-        for mut r in other.rows {
-            r.carrier = at(&carrier, r.carrier);
-            r.state = at(&state, r.state);
-            r.role = at(&role, r.role);
-            r.specialty = at(&specialty, r.specialty);
-            r.county = at(&county, r.county);
-            r.limits = at(&limits, r.limits);
-            r.deductible = at(&deductible, r.deductible);
-            r.schedule = at(&schedule, r.schedule);
-            r.claims.start = r.claims.start.saturating_add(claims_shift);
-            r.disciplinary.start = r.disciplinary.start.saturating_add(disc_shift);
-            b.rows.push(r);
-        }
+    pub(crate) fn carrier(&mut self, s: &str) -> Sym {
+        self.carrier.sym(&mut self.book.dicts.carrier, s)
     }
 
-    /// Add row number `row`; on error nothing is added.
-    pub fn push(&mut self, row: u64, r: &RowInput<'_>) -> Result<(), BadRow> {
-        let bad =
-            |column: &str, message: String| BadRow { row, column: column.to_string(), message, cells: Vec::new() };
-        for (column, value) in [
-            ("policy_id", r.policy_id),
-            ("provider_id", r.provider_id),
-            ("carrier", r.carrier),
-            ("state", r.state),
-            ("role", r.role),
-            ("county", r.county),
-            ("limits", r.limits),
-        ] {
-            if value.trim().is_empty() {
-                return Err(bad(column, "missing; every row needs it".into()));
-            }
-        }
-        let effective = r.effective.ok_or_else(|| bad("effective_date", "missing; every row needs it".into()))?;
-        let transaction = r.transaction.ok_or_else(|| bad("transaction", "missing; expected new or renewal".into()))?;
-        let form = r.form.ok_or_else(|| bad("form", "missing; expected claims_made or occurrence".into()))?;
-        if let Some(h) = r.hours_per_week
-            && (h <= Decimal::ZERO || h > Decimal::from(168))
-        {
-            return Err(bad("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
-        }
-        if r.current_premium.is_some_and(|c| c < Decimal::ZERO) {
-            return Err(bad("current_premium", "a premium is never negative".into()));
-        }
-        let physician = r.role == medmal_core::book::PHYSICIAN;
-        if physician && r.specialty.trim().is_empty() {
-            return Err(bad("specialty_code", "missing; a physician row needs its specialty code".into()));
-        }
-        if !physician && !r.specialty.trim().is_empty() {
-            return Err(bad("specialty_code", format!("a {} row has no specialty code; leave it empty", r.role)));
-        }
-        match (form, r.retro_date) {
-            (PolicyForm::ClaimsMade, None) => {
-                return Err(bad("retro_date", "missing; a claims-made row needs its retroactive date".into()));
-            }
-            (PolicyForm::ClaimsMade, Some(retro)) if retro > effective => {
-                return Err(bad("retro_date", format!("{retro} is after the effective date {effective}")));
-            }
-            (PolicyForm::Occurrence, Some(_)) => {
-                return Err(bad("retro_date", "an occurrence row has no retroactive date; leave it empty".into()));
-            }
-            _ => {}
-        }
+    pub(crate) fn state(&mut self, s: &str) -> Sym {
+        self.state.sym(&mut self.book.dicts.state, s)
+    }
+
+    pub(crate) fn role(&mut self, s: &str) -> Sym {
+        self.role.sym(&mut self.book.dicts.role, s)
+    }
+
+    pub(crate) fn specialty(&mut self, s: &str) -> Sym {
+        self.specialty.sym(&mut self.book.dicts.specialty, s)
+    }
+
+    pub(crate) fn county(&mut self, s: &str) -> Sym {
+        self.county.sym(&mut self.book.dicts.county, s)
+    }
+
+    pub(crate) fn limits(&mut self, s: &str) -> Result<Sym, String> {
+        self.limits.sym(&mut self.book.dicts.limits, s, parse_book_limits, limits_key)
+    }
+
+    pub(crate) fn deductible(&mut self, s: &str) -> Result<Sym, String> {
+        self.deductible.sym(&mut self.book.dicts.deductible, s, parse_deductible, deductible_text)
+    }
+
+    pub(crate) fn schedule(&mut self, s: &str) -> Result<Sym, String> {
+        self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, schedule_text)
+    }
+
+    /// Parse a row's claims and disciplinary actions into the book's shared lists; on error the
+    /// lists are left as they were.
+    pub(crate) fn lists(&mut self, claims: &str, disciplinary: &str) -> Result<(Span, Span), (&'static str, String)> {
         let b = &mut self.book;
-        let limits = self
-            .limits
-            .sym(&mut b.dicts.limits, r.limits, parse_book_limits, limits_key)
-            .map_err(|m| bad("limits", m))?;
-        let deductible = self
-            .deductible
-            .sym(&mut b.dicts.deductible, r.deductible, parse_deductible, deductible_text)
-            .map_err(|m| bad("deductible", m))?;
-        let schedule = self
-            .schedule
-            .sym(&mut b.dicts.schedule, r.schedule, parse_schedule, schedule_text)
-            .map_err(|m| bad("schedule", m))?;
         let claims_start = b.claims.len();
-        if let Err(m) = parse_claims(r.claims, &mut b.claims) {
-            b.claims.truncate(claims_start);
-            return Err(bad("claims", m));
-        }
         let disc_start = b.disciplinary.len();
-        if let Err(m) = parse_disciplinary(r.disciplinary, &mut b.disciplinary) {
+        // Most rows have neither; skip the parsers' setup for them.
+        if !claims.is_empty()
+            && let Err(m) = parse_claims(claims, &mut b.claims)
+        {
+            b.claims.truncate(claims_start);
+            return Err(("claims", m));
+        }
+        if !disciplinary.is_empty()
+            && let Err(m) = parse_disciplinary(disciplinary, &mut b.disciplinary)
+        {
             b.claims.truncate(claims_start);
             b.disciplinary.truncate(disc_start);
-            return Err(bad("disciplinary", m));
+            return Err(("disciplinary", m));
         }
         let span = |start: usize, end: usize| Span {
             start: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(end - start).unwrap_or(0),
         };
-        let claims = span(claims_start, b.claims.len());
-        let disciplinary = span(disc_start, b.disciplinary.len());
-        let source_row = u32::try_from(row).unwrap_or(u32::MAX);
-        let row = BookRow {
-            source_row,
-            carrier: self.carrier.sym(&mut b.dicts.carrier, r.carrier),
-            state: self.state.sym(&mut b.dicts.state, r.state),
+        Ok((span(claims_start, b.claims.len()), span(disc_start, b.disciplinary.len())))
+    }
+
+    /// Add a row that passed [`check`], with its symbols and lists.
+    pub(crate) fn push_row(
+        &mut self,
+        row: u64,
+        r: &RowInput<'_>,
+        (effective, transaction, form): (Date, Transaction, PolicyForm),
+        syms: Syms,
+        (claims, disciplinary): (Span, Span),
+    ) {
+        let b = &mut self.book;
+        b.rows.push(BookRow {
+            source_row: u32::try_from(row).unwrap_or(u32::MAX),
+            carrier: syms.carrier,
+            state: syms.state,
             effective,
             transaction,
-            role: self.role.sym(&mut b.dicts.role, r.role),
-            specialty: self.specialty.sym(&mut b.dicts.specialty, r.specialty),
+            role: syms.role,
+            specialty: syms.specialty,
             surgery: r.surgery.unwrap_or(SurgeryLevel::None),
             shared_limits: r.shared_limits.unwrap_or(true),
-            county: self.county.sym(&mut b.dicts.county, r.county),
+            county: syms.county,
             form,
             retro_date: r.retro_date,
-            limits,
-            deductible,
+            limits: syms.limits,
+            deductible: syms.deductible,
             hours_per_week: r.hours_per_week,
             years_since_training: r.years_since_training,
             board_certified: r.board_certified,
@@ -382,12 +404,40 @@ impl BookBuilder {
             leave_months: r.leave_months,
             claims,
             disciplinary,
-            schedule,
+            schedule: syms.schedule,
             current_premium: r.current_premium,
-        };
-        b.rows.push(row);
+        });
         b.policy_ids.push(r.policy_id);
         b.provider_ids.push(r.provider_id);
+    }
+
+    /// Add row number `row`; on error nothing is added.
+    pub fn push(&mut self, row: u64, r: &RowInput<'_>) -> Result<(), BadRow> {
+        let bad =
+            |(column, message): (&str, String)| BadRow { row, column: column.to_string(), message, cells: Vec::new() };
+        let empty = |s: &str| s.trim().is_empty();
+        let facts = TextFacts {
+            empty: [r.policy_id, r.provider_id, r.carrier, r.state, r.role, r.county, r.limits].map(empty),
+            role: r.role,
+            physician: r.role == medmal_core::book::PHYSICIAN,
+            specialty_empty: empty(r.specialty),
+        };
+        let checked = check(&facts, r).map_err(bad)?;
+        let limits = self.limits(r.limits).map_err(|m| bad(("limits", m)))?;
+        let deductible = self.deductible(r.deductible).map_err(|m| bad(("deductible", m)))?;
+        let schedule = self.schedule(r.schedule).map_err(|m| bad(("schedule", m)))?;
+        let lists = self.lists(r.claims, r.disciplinary).map_err(bad)?;
+        let syms = Syms {
+            carrier: self.carrier(r.carrier),
+            state: self.state(r.state),
+            role: self.role(r.role),
+            specialty: self.specialty(r.specialty),
+            county: self.county(r.county),
+            limits,
+            deductible,
+            schedule,
+        };
+        self.push_row(row, r, checked, syms, lists);
         Ok(())
     }
 }

@@ -1,0 +1,632 @@
+//! Record batches into book rows, each distinct text resolved once.
+//!
+//! Text columns arrive as dictionary arrays with a handful of distinct values per batch. Each
+//! value is resolved (trimmed, checked, parsed, interned) the first time a row of the batch uses
+//! it, into a table indexed by the dictionary key ([`super::tables`]), so a row costs an array
+//! index per text column. Values no row uses are never looked at: a bad value in a dictionary
+//! rejects only the rows that carry it. Resolution happens at the step of a row at which
+//! [`BookBuilder::push`] would look at the text, so the dictionaries fill in the same order.
+//!
+//! The other columns are read a whole column at a time, in tight loops over arrow's value
+//! buffers. A row with a cell that does not read is read again cell by cell, in the order
+//! [`BookBuilder::push`]'s callers always have, so that its error is the one a row-by-row
+//! reader names first.
+
+use arrow_array::RecordBatch;
+use jiff::civil::Date;
+use medmal_core::book::Sym;
+use medmal_core::manual::{PolicyForm, SurgeryLevel};
+use medmal_core::practice::{ResidentStatus, Transaction};
+use rust_decimal::Decimal;
+
+use super::columns::{Bools, CellError, Counts, DateCache, Dates, Decimals, Text, display, text};
+use super::tables::{Keyword, Named, Parsed, Table, Texts, keyword};
+use crate::build::{
+    BadRow, BookBuilder, COLUMNS, RowInput, Syms, TextFacts, c, check, parse_form, parse_resident, parse_surgery,
+    parse_transaction,
+};
+
+fn transaction(v: &str) -> Keyword<Transaction> {
+    keyword(v, "new or renewal", parse_transaction)
+}
+
+fn form(v: &str) -> Keyword<PolicyForm> {
+    keyword(v, "claims_made or occurrence", parse_form)
+}
+
+fn surgery(v: &str) -> Keyword<SurgeryLevel> {
+    keyword(v, "none, minor or major", parse_surgery)
+}
+
+fn resident(v: &str) -> Keyword<ResidentStatus> {
+    keyword(v, "resident or moonlighting, or empty", parse_resident)
+}
+
+fn kw<T: Copy>(r: &Keyword<T>, name: &'static str) -> Result<Option<T>, CellError> {
+    match r {
+        Ok(v) => Ok(*v),
+        Err(m) => Err((name, m.clone())),
+    }
+}
+
+/// A parsed value's symbol, or the column's error.
+fn parsed(r: &Result<Sym, String>, name: &'static str) -> Result<Sym, CellError> {
+    match r {
+        Ok(v) => Ok(*v),
+        Err(m) => Err((name, m.clone())),
+    }
+}
+
+/// Every per-value table, kept from batch to batch.
+#[derive(Debug, Default)]
+struct Tables {
+    transaction: Table<Keyword<Transaction>>,
+    form: Table<Keyword<PolicyForm>>,
+    surgery: Table<Keyword<SurgeryLevel>>,
+    resident: Table<Keyword<ResidentStatus>>,
+    carrier: Table<Named>,
+    state: Table<Named>,
+    role: Table<Named>,
+    specialty: Table<Named>,
+    county: Table<Named>,
+    limits: Table<Parsed>,
+    deductible: Table<Parsed>,
+    schedule: Table<Parsed>,
+}
+
+/// The texts of a batch's tabled columns, by id.
+struct BatchTexts<'a> {
+    transaction: Texts<'a>,
+    form: Texts<'a>,
+    surgery: Texts<'a>,
+    resident: Texts<'a>,
+    carrier: Texts<'a>,
+    state: Texts<'a>,
+    role: Texts<'a>,
+    specialty: Texts<'a>,
+    county: Texts<'a>,
+    limits: Texts<'a>,
+    deductible: Texts<'a>,
+    schedule: Texts<'a>,
+}
+
+impl Tables {
+    fn start<'a>(&mut self, b: &Columns<'a>, rows: usize) -> BatchTexts<'a> {
+        BatchTexts {
+            transaction: self.transaction.start(&b.transaction, rows),
+            form: self.form.start(&b.form, rows),
+            surgery: self.surgery.start(&b.surgery, rows),
+            resident: self.resident.start(&b.resident, rows),
+            carrier: self.carrier.start(&b.carrier, rows),
+            state: self.state.start(&b.state, rows),
+            role: self.role.start(&b.role, rows),
+            specialty: self.specialty.start(&b.specialty, rows),
+            county: self.county.start(&b.county, rows),
+            limits: self.limits.start(&b.limits, rows),
+            deductible: self.deductible.start(&b.deductible, rows),
+            schedule: self.schedule.start(&b.schedule, rows),
+        }
+    }
+}
+
+/// A batch's typed cells, column by column, and the rows with a cell that does not read.
+#[derive(Debug, Default)]
+struct Prepared {
+    bad: Vec<bool>,
+    transaction: Vec<Option<Transaction>>,
+    form: Vec<Option<PolicyForm>>,
+    surgery: Vec<Option<SurgeryLevel>>,
+    resident: Vec<Option<ResidentStatus>>,
+    hours_per_week: Vec<Option<Decimal>>,
+    current_premium: Vec<Option<Decimal>>,
+    effective: Vec<Option<Date>>,
+    retro_date: Vec<Option<Date>>,
+    risk_management: Vec<Option<Date>>,
+    shared_limits: Vec<Option<bool>>,
+    board_certified: Vec<Option<bool>>,
+    society_member: Vec<Option<bool>>,
+    teaching: Vec<Option<bool>>,
+    years_since_training: Vec<Option<u32>>,
+    years_insured: Vec<Option<u32>>,
+    locum_days: Vec<Option<u32>>,
+    leave_months: Vec<Option<u32>>,
+}
+
+/// A keyword column's cells through its table.
+fn fill_keyword<'a, T: Copy>(
+    table: &mut Table<Keyword<T>>,
+    texts: &Texts<'a>,
+    out: &mut Vec<Option<T>>,
+    bad: &mut [bool],
+    make: fn(&str) -> Keyword<T>,
+) {
+    out.clear();
+    for (i, b) in bad.iter_mut().enumerate() {
+        out.push(match table.at(texts, i, make) {
+            Ok(v) => *v,
+            Err(_) => {
+                *b = true;
+                None
+            }
+        });
+    }
+}
+
+fn get<T: Copy>(v: &[Option<T>], i: usize) -> Option<T> {
+    v.get(i).copied().flatten()
+}
+/// The book columns of one batch.
+struct Columns<'a> {
+    policy_id: Text<'a>,
+    provider_id: Text<'a>,
+    carrier: Text<'a>,
+    state: Text<'a>,
+    effective: Dates<'a>,
+    transaction: Text<'a>,
+    role: Text<'a>,
+    specialty: Text<'a>,
+    surgery: Text<'a>,
+    shared_limits: Bools<'a>,
+    county: Text<'a>,
+    form: Text<'a>,
+    retro_date: Dates<'a>,
+    limits: Text<'a>,
+    deductible: Text<'a>,
+    hours_per_week: Decimals<'a>,
+    years_since_training: Counts<'a>,
+    board_certified: Bools<'a>,
+    society_member: Bools<'a>,
+    teaching: Bools<'a>,
+    resident: Text<'a>,
+    risk_management: Dates<'a>,
+    years_insured: Counts<'a>,
+    locum_days: Counts<'a>,
+    leave_months: Counts<'a>,
+    claims: Text<'a>,
+    disciplinary: Text<'a>,
+    schedule: Text<'a>,
+    current_premium: Decimals<'a>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<Self, String> {
+        Ok(Self {
+            policy_id: text(batch, c!("policy_id"))?,
+            provider_id: text(batch, c!("provider_id"))?,
+            carrier: text(batch, c!("carrier"))?,
+            state: text(batch, c!("state"))?,
+            effective: Dates::of(batch, c!("effective_date"))?,
+            transaction: text(batch, c!("transaction"))?,
+            role: text(batch, c!("role"))?,
+            specialty: text(batch, c!("specialty_code"))?,
+            surgery: text(batch, c!("surgery"))?,
+            shared_limits: Bools::of(batch, c!("shared_limits"))?,
+            county: text(batch, c!("county"))?,
+            form: text(batch, c!("form"))?,
+            retro_date: Dates::of(batch, c!("retro_date"))?,
+            limits: text(batch, c!("limits"))?,
+            deductible: text(batch, c!("deductible"))?,
+            hours_per_week: Decimals::of(batch, c!("hours_per_week"))?,
+            years_since_training: Counts::of(batch, c!("years_since_training"))?,
+            board_certified: Bools::of(batch, c!("board_certified"))?,
+            society_member: Bools::of(batch, c!("society_member"))?,
+            teaching: Bools::of(batch, c!("teaching"))?,
+            resident: text(batch, c!("resident"))?,
+            risk_management: Dates::of(batch, c!("risk_management_date"))?,
+            years_insured: Counts::of(batch, c!("years_insured"))?,
+            locum_days: Counts::of(batch, c!("locum_days"))?,
+            leave_months: Counts::of(batch, c!("leave_months"))?,
+            claims: text(batch, c!("claims"))?,
+            disciplinary: text(batch, c!("disciplinary"))?,
+            schedule: text(batch, c!("schedule"))?,
+            current_premium: Decimals::of(batch, c!("current_premium"))?,
+        })
+    }
+}
+
+/// The error of a text column that is not text, at the point of a row where its cell is read.
+fn is_text(col: &Text<'_>, name: &'static str) -> Result<(), CellError> {
+    match col {
+        Text::Other => Err((name, "expected a text column".into())),
+        _ => Ok(()),
+    }
+}
+
+/// Builds a book from a file's record batches, in file order.
+#[derive(Debug)]
+pub(super) struct Converter<'h> {
+    pub builder: BookBuilder,
+    pub rejected: Vec<BadRow>,
+    /// The data row number of the last row taken.
+    row: u64,
+    tables: Tables,
+    prepared: Prepared,
+    dates: DateCache,
+    header: &'h [String],
+}
+
+impl<'h> Converter<'h> {
+    pub fn new(header: &'h [String], rows: usize) -> Self {
+        let mut builder = BookBuilder::new();
+        builder.reserve(rows);
+        Self {
+            builder,
+            rejected: Vec::new(),
+            row: 0,
+            tables: Tables::default(),
+            prepared: Prepared::default(),
+            dates: DateCache::default(),
+            header,
+        }
+    }
+
+    /// Add a batch's rows. `Ok(false)`: `stop_after` bad rows have been found; read no further.
+    pub fn batch(&mut self, batch: &RecordBatch, stop_after: Option<usize>) -> Result<bool, String> {
+        supported(batch)?;
+        let cols = Columns::of(batch)?;
+        let n = batch.num_rows();
+        let texts = self.tables.start(&cols, n);
+        self.prepare(&cols, &texts, n);
+        for i in 0..n {
+            self.row += 1;
+            let result = if self.prepared.bad.get(i).copied().unwrap_or(true) {
+                self.row_cell_by_cell(&cols, &texts, i)
+            } else {
+                self.row_prepared(&cols, &texts, i)
+            };
+            if let Err((column, message)) = result {
+                let cells = self
+                    .header
+                    .iter()
+                    .map(|h| batch.column_by_name(h).map_or(String::new(), |a| display(a.as_ref(), i)))
+                    .collect();
+                self.rejected.push(BadRow { row: self.row, column: column.to_string(), message, cells });
+                if stop_after.is_some_and(|n| self.rejected.len() >= n) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Read the typed and keyword columns whole, marking the rows with a cell that does not read.
+    fn prepare(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, n: usize) {
+        let (p, t) = (&mut self.prepared, &mut self.tables);
+        p.bad.clear();
+        p.bad.resize(n, false);
+        let texts = [
+            &b.policy_id,
+            &b.provider_id,
+            &b.carrier,
+            &b.state,
+            &b.transaction,
+            &b.role,
+            &b.specialty,
+            &b.surgery,
+            &b.county,
+            &b.form,
+            &b.limits,
+            &b.deductible,
+            &b.resident,
+            &b.claims,
+            &b.disciplinary,
+            &b.schedule,
+        ];
+        if texts.iter().any(|t| matches!(t, Text::Other)) {
+            p.bad.fill(true);
+            return;
+        }
+        let bad = &mut p.bad;
+        fill_keyword(&mut t.transaction, &x.transaction, &mut p.transaction, bad, transaction);
+        fill_keyword(&mut t.form, &x.form, &mut p.form, bad, form);
+        fill_keyword(&mut t.surgery, &x.surgery, &mut p.surgery, bad, surgery);
+        fill_keyword(&mut t.resident, &x.resident, &mut p.resident, bad, resident);
+        b.hours_per_week.fill("hours_per_week", &mut p.hours_per_week, bad);
+        b.current_premium.fill("current_premium", &mut p.current_premium, bad);
+        b.effective.fill("effective_date", &mut p.effective, bad, &mut self.dates);
+        b.retro_date.fill("retro_date", &mut p.retro_date, bad, &mut self.dates);
+        b.risk_management.fill("risk_management_date", &mut p.risk_management, bad, &mut self.dates);
+        b.shared_limits.fill("shared_limits", &mut p.shared_limits, bad);
+        b.board_certified.fill("board_certified", &mut p.board_certified, bad);
+        b.society_member.fill("society_member", &mut p.society_member, bad);
+        b.teaching.fill("teaching", &mut p.teaching, bad);
+        b.years_since_training.fill("years_since_training", &mut p.years_since_training, bad);
+        b.years_insured.fill("years_insured", &mut p.years_insured, bad);
+        b.locum_days.fill("locum_days", &mut p.locum_days, bad);
+        b.leave_months.fill("leave_months", &mut p.leave_months, bad);
+    }
+
+    /// Row `i`, every cell of which reads: its cells from the prepared columns.
+    fn row_prepared(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, i: usize) -> Result<(), CellError> {
+        let p = &self.prepared;
+        let input = RowInput {
+            policy_id: b.policy_id.str(i),
+            provider_id: b.provider_id.str(i),
+            effective: get(&p.effective, i),
+            transaction: get(&p.transaction, i),
+            surgery: get(&p.surgery, i),
+            shared_limits: get(&p.shared_limits, i),
+            form: get(&p.form, i),
+            retro_date: get(&p.retro_date, i),
+            hours_per_week: get(&p.hours_per_week, i),
+            years_since_training: get(&p.years_since_training, i),
+            board_certified: get(&p.board_certified, i).unwrap_or(false),
+            society_member: get(&p.society_member, i).unwrap_or(false),
+            teaching: get(&p.teaching, i).unwrap_or(false),
+            resident: get(&p.resident, i),
+            risk_management_course: get(&p.risk_management, i),
+            years_insured: get(&p.years_insured, i).unwrap_or(0),
+            locum_days: get(&p.locum_days, i).unwrap_or(0),
+            leave_months: get(&p.leave_months, i).unwrap_or(0),
+            claims: b.claims.str(i),
+            disciplinary: b.disciplinary.str(i),
+            current_premium: get(&p.current_premium, i),
+            ..RowInput::default()
+        };
+        self.finish(x, i, &input)
+    }
+
+    /// Row `i`, some cell of which does not read: its cells read one by one in the order of
+    /// [`RowInput`]'s fields (after the keyword and decimal columns), as they always have been,
+    /// so the error is the first in that order.
+    fn row_cell_by_cell(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, i: usize) -> Result<(), CellError> {
+        let t = &mut self.tables;
+        is_text(&b.transaction, "transaction")?;
+        let transaction = kw(t.transaction.at(&x.transaction, i, transaction), "transaction")?;
+        is_text(&b.form, "form")?;
+        let form = kw(t.form.at(&x.form, i, form), "form")?;
+        is_text(&b.surgery, "surgery")?;
+        let surgery = kw(t.surgery.at(&x.surgery, i, surgery), "surgery")?;
+        is_text(&b.resident, "resident")?;
+        let resident = kw(t.resident.at(&x.resident, i, resident), "resident")?;
+        let hours_per_week = b.hours_per_week.get("hours_per_week", i)?;
+        let current_premium = b.current_premium.get("current_premium", i)?;
+        let policy_id = b.policy_id.text("policy_id", i)?;
+        let provider_id = b.provider_id.text("provider_id", i)?;
+        is_text(&b.carrier, "carrier")?;
+        is_text(&b.state, "state")?;
+        let effective = b.effective.get("effective_date", i)?;
+        is_text(&b.role, "role")?;
+        is_text(&b.specialty, "specialty_code")?;
+        let shared_limits = b.shared_limits.get("shared_limits", i)?;
+        is_text(&b.county, "county")?;
+        let retro_date = b.retro_date.get("retro_date", i)?;
+        is_text(&b.limits, "limits")?;
+        is_text(&b.deductible, "deductible")?;
+        let years_since_training = b.years_since_training.get("years_since_training", i)?;
+        let board_certified = b.board_certified.get("board_certified", i)?.unwrap_or(false);
+        let society_member = b.society_member.get("society_member", i)?.unwrap_or(false);
+        let teaching = b.teaching.get("teaching", i)?.unwrap_or(false);
+        let risk_management_course = b.risk_management.get("risk_management_date", i)?;
+        let years_insured = b.years_insured.get("years_insured", i)?.unwrap_or(0);
+        let locum_days = b.locum_days.get("locum_days", i)?.unwrap_or(0);
+        let leave_months = b.leave_months.get("leave_months", i)?.unwrap_or(0);
+        let claims = b.claims.text("claims", i)?;
+        let disciplinary = b.disciplinary.text("disciplinary", i)?;
+        is_text(&b.schedule, "schedule")?;
+        let input = RowInput {
+            policy_id,
+            provider_id,
+            effective,
+            transaction,
+            surgery,
+            shared_limits,
+            form,
+            retro_date,
+            hours_per_week,
+            years_since_training,
+            board_certified,
+            society_member,
+            teaching,
+            resident,
+            risk_management_course,
+            years_insured,
+            locum_days,
+            leave_months,
+            claims,
+            disciplinary,
+            current_premium,
+            ..RowInput::default()
+        };
+        self.finish(x, i, &input)
+    }
+
+    /// The steps of [`BookBuilder::push`] for row `i`, its text columns through the tables.
+    fn finish(&mut self, x: &BatchTexts<'_>, i: usize, input: &RowInput<'_>) -> Result<(), CellError> {
+        let t = &mut self.tables;
+        let carrier = t.carrier.at(&x.carrier, i, Named::new);
+        let state = t.state.at(&x.state, i, Named::new);
+        let role = t.role.at(&x.role, i, Named::new);
+        let specialty = t.specialty.at(&x.specialty, i, Named::new);
+        let county = t.county.at(&x.county, i, Named::new);
+        let limits = t.limits.at(&x.limits, i, Parsed::new);
+        let facts = TextFacts {
+            empty: [
+                input.policy_id.is_empty(),
+                input.provider_id.is_empty(),
+                carrier.empty,
+                state.empty,
+                role.empty,
+                county.empty,
+                limits.empty,
+            ],
+            role: &role.text,
+            physician: role.physician,
+            specialty_empty: specialty.empty,
+        };
+        let checked = check(&facts, input)?;
+        let bk = &mut self.builder;
+        let limits = parsed(limits.sym(|s| bk.limits(s)), "limits")?;
+        let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
+        let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
+        let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
+        let schedule = parsed(schedule.sym(|s| bk.schedule(s)), "schedule")?;
+        let lists = bk.lists(input.claims, input.disciplinary)?;
+        let syms = Syms {
+            carrier: carrier.sym(|s| bk.carrier(s)),
+            state: state.sym(|s| bk.state(s)),
+            role: role.sym(|s| bk.role(s)),
+            specialty: specialty.sym(|s| bk.specialty(s)),
+            county: county.sym(|s| bk.county(s)),
+            limits,
+            deductible,
+            schedule,
+        };
+        bk.push_row(self.row, input, checked, syms, lists);
+        Ok(())
+    }
+}
+
+/// The column types the reader knows; any other is an error for the whole file.
+fn supported(batch: &RecordBatch) -> Result<(), String> {
+    use arrow_schema::DataType;
+    for name in COLUMNS {
+        let Some(a) = batch.column_by_name(name) else { continue };
+        match a.data_type() {
+            DataType::Utf8
+            | DataType::Date32
+            | DataType::Boolean
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::Decimal128(..) => {}
+            DataType::Dictionary(k, v) if **v == DataType::Utf8 => {
+                if !matches!(**k, DataType::Int32 | DataType::UInt32) {
+                    return Err(format!("column {name}: dictionary keys must be int32 or uint32"));
+                }
+            }
+            other => return Err(format!("column {name}: type {other} is not supported; see docs/book-format.md")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, Date32Array, DictionaryArray, Int32Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    /// A batch of mid-level occurrence rows (no specialty or retroactive date needed) whose
+    /// text columns are the given dictionaries and keys.
+    fn batch(columns: &[(&str, &[&str], &[i32])]) -> RecordBatch {
+        let n = columns[0].2.len();
+        let mut fields = vec![
+            Field::new("policy_id", DataType::Utf8, false),
+            Field::new("provider_id", DataType::Utf8, false),
+            Field::new("effective_date", DataType::Date32, false),
+        ];
+        let ids: Vec<String> = (0..n).map(|i| format!("P{i}")).collect();
+        let mut arrays: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(&ids)),
+            Arc::new(StringArray::from_iter_values(&ids)),
+            Arc::new(Date32Array::from(vec![20_500; n])),
+        ];
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        for (name, values, keys) in columns {
+            fields.push(Field::new(*name, dict.clone(), true));
+            let values = Arc::new(StringArray::from_iter_values(values.iter()));
+            let keys = Int32Array::from(keys.to_vec());
+            arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).unwrap()));
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap()
+    }
+
+    fn columns<'a>(limits: (&'a [&'a str], &'a [i32]), carrier: &'a [&'a str], county: &'a [&'a str]) -> RecordBatch {
+        let n = limits.1.len();
+        let zeros = vec![0; n];
+        let firsts: &[i32] = &zeros;
+        batch(&[
+            ("limits", limits.0, limits.1),
+            ("carrier", carrier, firsts),
+            ("state", &["PA"], firsts),
+            ("transaction", &["renewal", "renew"], firsts),
+            ("role", &["NP", "physician"], firsts),
+            ("county", county, firsts),
+            ("form", &["occurrence", "sometimes"], firsts),
+        ])
+    }
+
+    fn header(b: &RecordBatch) -> Vec<String> {
+        b.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// A value that is bad, or empty where a value is required, rejects the rows that carry it
+    /// and no other, whichever batch's dictionary holds it.
+    #[test]
+    fn only_rows_that_use_a_bad_dictionary_value_are_rejected() {
+        let first = columns((&["bogus", "1M/3M"], &[1, 1, 1]), &["keystone-mutual"], &["Allegheny", ""]);
+        let second = columns((&["1M/3M", "bogus"], &[0, 1, 0]), &["keystone-mutual"], &["Allegheny"]);
+        let h = header(&first);
+        let mut c = Converter::new(&h, 0);
+        assert!(c.batch(&first, None).unwrap());
+        assert!(c.rejected.is_empty(), "{:?}", c.rejected);
+        assert!(c.batch(&second, None).unwrap());
+        let bad: Vec<String> = c.rejected.iter().map(|b| b.to_string()).collect();
+        assert_eq!(bad, ["row 5, column limits: `bogus` is not limits; expected per-claim/aggregate such as 1M/3M"]);
+        assert_eq!(c.rejected[0].cells[h.iter().position(|x| x == "limits").unwrap()], "bogus");
+        let book = c.builder.finish();
+        assert_eq!(book.len(), 5);
+        assert_eq!(book.dicts.limits.len(), 1);
+        assert_eq!(book.dicts.county.values, ["Allegheny"]);
+        assert_eq!(book.rows.iter().map(|r| r.source_row).collect::<Vec<_>>(), [1, 2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn a_required_value_present_but_empty_in_the_dictionary_is_missing() {
+        let b = columns((&["1M/3M"], &[0, 0]), &["keystone-mutual"], &["  "]);
+        let h = header(&b);
+        let mut c = Converter::new(&h, 0);
+        assert!(c.batch(&b, None).unwrap());
+        let bad: Vec<String> = c.rejected.iter().map(|b| b.to_string()).collect();
+        assert_eq!(
+            bad,
+            ["row 1, column county: missing; every row needs it", "row 2, column county: missing; every row needs it"]
+        );
+        assert!(c.builder.finish().dicts.county.is_empty());
+    }
+
+    /// Each batch brings its own dictionary, values in its own order: each value is one entry,
+    /// in order of first use by a row.
+    #[test]
+    fn batches_with_different_dictionaries_give_one_entry_per_value() {
+        let first = columns((&["2M/4M", "1M/3M"], &[1, 1]), &["keystone-mutual"], &["Allegheny"]);
+        let second =
+            columns((&["1M/3M", "1000000/3000000", "2M/4M"], &[2, 1, 0]), &["keystone-mutual"], &[" Allegheny"]);
+        let h = header(&first);
+        let mut c = Converter::new(&h, 0);
+        assert!(c.batch(&first, None).unwrap());
+        assert!(c.batch(&second, None).unwrap());
+        assert!(c.rejected.is_empty(), "{:?}", c.rejected);
+        let book = c.builder.finish();
+        let limits: Vec<String> = book.dicts.limits.values.iter().map(|l| l.label()).collect();
+        assert_eq!(limits, ["1M/3M", "2M/4M"]);
+        assert_eq!(book.rows.iter().map(|r| r.limits).collect::<Vec<_>>(), [0, 0, 1, 0, 0]);
+        assert_eq!(book.dicts.county.values, ["Allegheny"]);
+    }
+
+    /// Rows a batch rejects before reaching a value leave it out of the dictionaries, as reading
+    /// the same cells row by row does.
+    #[test]
+    fn a_rejected_row_adds_no_carrier_to_the_dictionary() {
+        let b = batch(&[
+            ("limits", &["1M/3M", "bogus"], &[1, 0]),
+            ("carrier", &["first", "second"], &[0, 1]),
+            ("state", &["PA"], &[0, 0]),
+            ("transaction", &["renewal"], &[0, 0]),
+            ("role", &["NP"], &[0, 0]),
+            ("county", &["Allegheny"], &[0, 0]),
+            ("form", &["occurrence"], &[0, 0]),
+        ]);
+        let h = header(&b);
+        let mut c = Converter::new(&h, 0);
+        assert!(c.batch(&b, Some(20)).unwrap());
+        assert_eq!(c.rejected.len(), 1);
+        assert_eq!(c.builder.finish().dicts.carrier.values, ["second"]);
+    }
+}
