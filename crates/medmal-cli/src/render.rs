@@ -52,7 +52,7 @@ pub fn worksheet(out: &mut dyn Write, indent: &str, lines: &[Line]) -> io::Resul
         rows.push(vec![
             l.step.to_string(),
             l.rule.to_string(),
-            l.row.clone(),
+            l.row.to_string(),
             medmal_proposal::tables::line_value(l),
             running,
         ]);

@@ -629,6 +629,11 @@ impl Manual {
         self.modifier_groups.iter().find(|g| g.id == id)
     }
 
+    /// The base rate of a class in a territory, looked up without building an owned key.
+    pub fn base_rate(&self, class: &str, territory: &str) -> Option<Money> {
+        self.base_rates.get(&(class, territory) as &dyn RateKey).copied()
+    }
+
     pub fn territory_of(&self, county: &str) -> Option<&TerritoryId> {
         self.territories
             .counties
@@ -645,6 +650,51 @@ impl Manual {
     /// The mature claims-made factor (the last step).
     pub fn mature_step(&self) -> Option<Factor> {
         self.form.claims_made_steps.as_ref().and_then(|s| s.last().copied())
+    }
+}
+
+/// A (class, territory) key, owned or borrowed, so the base-rate map (keyed by owned pairs)
+/// can be searched with borrowed ones: rating looks a rate up for every provider.
+trait RateKey {
+    fn pair(&self) -> (&str, &str);
+}
+
+impl RateKey for (ClassId, TerritoryId) {
+    fn pair(&self) -> (&str, &str) {
+        (&self.0, &self.1)
+    }
+}
+
+impl RateKey for (&str, &str) {
+    fn pair(&self) -> (&str, &str) {
+        *self
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn RateKey + 'a> for (ClassId, TerritoryId) {
+    fn borrow(&self) -> &(dyn RateKey + 'a) {
+        self
+    }
+}
+
+// Ordered as the owned pair is, field by field, as `Borrow` requires.
+impl PartialEq for dyn RateKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.pair() == other.pair()
+    }
+}
+
+impl Eq for dyn RateKey + '_ {}
+
+impl PartialOrd for dyn RateKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn RateKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.pair().cmp(&other.pair())
     }
 }
 

@@ -102,9 +102,15 @@ impl Rounding {
     fn round_mantissa(&self, x: Decimal) -> Option<Decimal> {
         let target = self.unit.scale();
         let drop = x.scale().checked_sub(target).filter(|d| *d > 0)?;
-        let divisor = 10i128.checked_pow(drop)?;
         let m = x.mantissa();
-        let (q, r) = (m / divisor, (m % divisor).abs());
+        // Premiums' mantissas almost always fit 64 bits, whose division is far cheaper.
+        let (q, r, divisor) = match (i64::try_from(m), 10i64.checked_pow(drop)) {
+            (Ok(m), Some(d)) => (i128::from(m / d), i128::from((m % d).abs()), i128::from(d)),
+            _ => {
+                let d = 10i128.checked_pow(drop)?;
+                (m / d, (m % d).abs(), d)
+            }
+        };
         let away = match self.mode {
             RoundingMode::HalfUp => 2 * r >= divisor,
             RoundingMode::HalfEven => 2 * r > divisor || (2 * r == divisor && q % 2 != 0),
@@ -119,7 +125,13 @@ impl Rounding {
     }
 
     pub fn describe(&self) -> String {
-        format!("round to {} ({})", self.unit.normalize(), self.mode.name())
+        self.to_string()
+    }
+}
+
+impl std::fmt::Display for Rounding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "round to {} ({})", self.unit.normalize(), self.mode.name())
     }
 }
 

@@ -219,7 +219,10 @@ pub fn project(manual: &Manual, practice: &Practice, years: u32, trend: Decimal,
                     }
                 };
                 let why = if retiring {
-                    format!("retirement tail not free: {}", tail.notes.first().cloned().unwrap_or_default())
+                    format!(
+                        "retirement tail not free: {}",
+                        tail.notes.first().map(ToString::to_string).unwrap_or_default()
+                    )
                 } else {
                     format!("{} tail, claims-made year {}", tail.length, tail.claims_made_year)
                 };

@@ -1,10 +1,13 @@
 //! The result of rating: premiums with the worksheet that reproduces them by hand.
 
 use std::borrow::Cow;
+use std::fmt;
 
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
+use crate::manual::{Deductible, Limits};
 use crate::money::{Money, Rounding, fmt_money};
 
 /// One line of a worksheet: what was done, from which rule and row, with which value, and the
@@ -16,7 +19,7 @@ pub struct Line {
     /// Where in the manual the value comes from: `claims_made.steps`, `modifiers.part_time`.
     pub rule: Cow<'static, str>,
     /// The table row or key used: "year 3 (retro 2023-07-01)".
-    pub row: String,
+    pub row: Text,
     pub op: Op,
     /// The factor, amount or adjustment the line applies.
     #[serde(serialize_with = "ser_dec")]
@@ -125,7 +128,7 @@ pub struct TailQuote {
     pub premium: Money,
     /// Free-tail events the provider qualifies for today (death, disability, retirement).
     pub free_on: Vec<String>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     pub worksheet: Vec<Line>,
 }
 
@@ -178,22 +181,25 @@ impl WorksheetBuilder {
         self.step_rounding.map_or(x, |r| r.apply(x))
     }
 
-    pub fn set(
+    // Row closures return anything that becomes worksheet text: a `String` written out now, or
+    // a `Text` kept as its values. They run only when lines are kept.
+
+    pub fn set<R: Into<Text>>(
         &mut self,
         step: impl Into<Cow<'static, str>>,
         rule: impl Into<Cow<'static, str>>,
-        row: impl FnOnce() -> String,
+        row: impl FnOnce() -> R,
         value: Money,
     ) {
         self.running = value;
         self.push(step, rule, row, Op::Set, value);
     }
 
-    pub fn multiply(
+    pub fn multiply<R: Into<Text>>(
         &mut self,
         step: impl Into<Cow<'static, str>>,
         rule: impl Into<Cow<'static, str>>,
-        row: impl FnOnce() -> String,
+        row: impl FnOnce() -> R,
         factor: Decimal,
     ) {
         match self.running.checked_mul(factor) {
@@ -203,11 +209,11 @@ impl WorksheetBuilder {
         self.push(step, rule, row, Op::Multiply, factor);
     }
 
-    pub fn add(
+    pub fn add<R: Into<Text>>(
         &mut self,
         step: impl Into<Cow<'static, str>>,
         rule: impl Into<Cow<'static, str>>,
-        row: impl FnOnce() -> String,
+        row: impl FnOnce() -> R,
         amount: Money,
     ) {
         match self.running.checked_add(amount) {
@@ -217,11 +223,11 @@ impl WorksheetBuilder {
         self.push(step, rule, row, Op::Add, amount);
     }
 
-    pub fn note(
+    pub fn note<R: Into<Text>>(
         &mut self,
         step: impl Into<Cow<'static, str>>,
         rule: impl Into<Cow<'static, str>>,
-        row: impl FnOnce() -> String,
+        row: impl FnOnce() -> R,
         value: Decimal,
     ) {
         self.push(step, rule, row, Op::Note, value);
@@ -229,20 +235,20 @@ impl WorksheetBuilder {
 
     pub fn round(&mut self, step: &'static str, rule: &'static str, rounding: &Rounding) {
         self.running = rounding.apply(self.running);
-        self.push(step, rule, || rounding.describe(), Op::Round, rounding.unit);
+        self.push(step, rule, || Text::rounding(*rounding), Op::Round, rounding.unit);
     }
 
     pub fn minimum(&mut self, step: &'static str, rule: &'static str, minimum: Money) {
         let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
         self.running = self.running.max(minimum);
-        self.push(step, rule, || row.to_string(), Op::Minimum, minimum);
+        self.push(step, rule, || row, Op::Minimum, minimum);
     }
 
-    fn push(
+    fn push<R: Into<Text>>(
         &mut self,
         step: impl Into<Cow<'static, str>>,
         rule: impl Into<Cow<'static, str>>,
-        row: impl FnOnce() -> String,
+        row: impl FnOnce() -> R,
         op: Op,
         value: Decimal,
     ) {
@@ -250,12 +256,297 @@ impl WorksheetBuilder {
             self.lines.push(Line {
                 step: step.into(),
                 rule: rule.into(),
-                row: row(),
+                row: row().into(),
                 op,
                 value,
                 running: self.running,
             });
         }
+    }
+}
+
+/// Worksheet text (a line's row, a tail note), kept as the values it is written from and
+/// written out only when shown or serialized. Rating a practice with full worksheets then
+/// formats no decimal it is not asked to show, and what is shown reads exactly as if it had
+/// been written at rating time. Equal when the words are equal.
+#[derive(Clone)]
+pub struct Text(Words);
+
+#[derive(Clone)]
+enum Words {
+    Owned(String),
+    Static(&'static str),
+    Rounding(Rounding),
+    Limits(Limits),
+    Deductible { deductible: Deductible, credit: Decimal },
+    ClaimsMadeYear { year: u32, mature: bool, retro: Date },
+    Share { place: String, percent: Decimal },
+    Locum { locum_days: u32, free_days: u32, per_day: Money },
+    TailFactor { year: u32, row: u32, length: String },
+    TailBasis { basis: Money, factor: Decimal },
+    FreeTail(Box<FreeTailWords>),
+    Surcharge { percent: Decimal, premium: Money },
+    Entity(Box<EntityWords>),
+    Expected(Box<ExpectedWords>),
+    ActualLoss { reported: Date, paid: Money, limit: Money },
+    Credibility(Box<CredibilityWords>),
+    Modification(Box<ModificationWords>),
+}
+
+#[derive(Clone)]
+struct EntityWords {
+    name: String,
+    limits: &'static str,
+    percent: Option<Decimal>,
+    cap: Option<Money>,
+}
+
+#[derive(Clone)]
+struct FreeTailWords {
+    events: String,
+    min_years: u32,
+    min_age: Option<u32>,
+    provider: String,
+    years: u32,
+    age: Option<u32>,
+}
+
+#[derive(Clone)]
+struct ExpectedWords {
+    provider: String,
+    class: String,
+    per_year: Money,
+    weight: Decimal,
+    years: u32,
+}
+
+#[derive(Clone)]
+struct CredibilityWords {
+    expected: Money,
+    /// Full credibility standard (square root), or K (Bühlmann).
+    square_root: bool,
+    parameter: Money,
+    decimals: u32,
+}
+
+#[derive(Clone)]
+struct ModificationWords {
+    z: Decimal,
+    actual: Money,
+    expected: Money,
+    raw: Decimal,
+    capped: Decimal,
+}
+
+impl Text {
+    pub(crate) fn rounding(r: Rounding) -> Self {
+        Self(Words::Rounding(r))
+    }
+
+    pub(crate) fn limits(l: Limits) -> Self {
+        Self(Words::Limits(l))
+    }
+
+    /// `5000 indemnity per_claim: 5% credit`.
+    pub(crate) fn deductible(deductible: Deductible, credit: Decimal) -> Self {
+        Self(Words::Deductible { deductible, credit })
+    }
+
+    /// `year 3 (retro 2023-07-01)`, `year 5 = mature (retro …)`.
+    pub(crate) fn claims_made_year(year: u32, mature: bool, retro: Date) -> Self {
+        Self(Words::ClaimsMadeYear { year, mature, retro })
+    }
+
+    /// `{place} at 60% of practice`.
+    pub(crate) fn share(place: String, percent: Decimal) -> Self {
+        Self(Words::Share { place, percent })
+    }
+
+    /// `45 days − 30 free = 15 days × 150.00`.
+    pub(crate) fn locum(locum_days: u32, free_days: u32, per_day: Money) -> Self {
+        Self(Words::Locum { locum_days, free_days, per_day })
+    }
+
+    /// `claims-made year 5 (row 5), length unlimited`.
+    pub(crate) fn tail_factor(year: u32, row: u32, length: String) -> Self {
+        Self(Words::TailFactor { year, row, length })
+    }
+
+    /// `tail = basis 12000.00 × factor 2.1`.
+    pub(crate) fn tail_basis(basis: Money, factor: Decimal) -> Self {
+        Self(Words::TailBasis { basis, factor })
+    }
+
+    /// `free tail on death/disability/retirement after 5 years insured, age ≥ 55; Dr. A has 3
+    /// years insured, age 46`.
+    pub(crate) fn free_tail(
+        events: String,
+        min_years: u32,
+        min_age: Option<u32>,
+        provider: String,
+        years: u32,
+        age: Option<u32>,
+    ) -> Self {
+        Self(Words::FreeTail(Box::new(FreeTailWords { events, min_years, min_age, provider, years, age })))
+    }
+
+    /// `1.5% of premium 10000.00`.
+    pub(crate) fn surcharge(percent: Decimal, premium: Money) -> Self {
+        Self(Words::Surcharge { percent, premium })
+    }
+
+    /// `Name, P.C. (shared limits): 10% of providers' premium, capped at maximum 2500`; no
+    /// percent is a flat charge.
+    pub(crate) fn entity(name: String, limits: &'static str, percent: Option<Decimal>, cap: Option<Money>) -> Self {
+        Self(Words::Entity(Box::new(EntityWords { name, limits, percent, cap })))
+    }
+
+    /// `Dr. A: class 3 4200.00 × 1 × 3 years`.
+    pub(crate) fn expected(provider: String, class: String, per_year: Money, weight: Decimal, years: u32) -> Self {
+        Self(Words::Expected(Box::new(ExpectedWords { provider, class, per_year, weight, years })))
+    }
+
+    /// `reported 2024-03-01: paid 250000.00 limited to 100000.00`.
+    pub(crate) fn actual_loss(reported: Date, paid: Money, limit: Money) -> Self {
+        Self(Words::ActualLoss { reported, paid, limit })
+    }
+
+    /// `Z = min(1, √(E / full))` or `Z = E / (E + K)` with the figures, and the places.
+    pub(crate) fn credibility(expected: Money, square_root: bool, parameter: Money, decimals: u32) -> Self {
+        Self(Words::Credibility(Box::new(CredibilityWords { expected, square_root, parameter, decimals })))
+    }
+
+    /// `1 + Z·(A − E)/E = … = raw`, and the cap when it bites.
+    pub(crate) fn modification(z: Decimal, actual: Money, expected: Money, raw: Decimal, capped: Decimal) -> Self {
+        Self(Words::Modification(Box::new(ModificationWords { z, actual, expected, raw, capped })))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Self(Words::Owned(s))
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Self(Words::Static(s))
+    }
+}
+
+/// A fraction as a percent: 0.015 → `1.5`.
+fn percent(x: Decimal) -> Decimal {
+    (x * Decimal::ONE_HUNDRED).normalize()
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Words::Owned(s) => f.write_str(s),
+            Words::Static(s) => f.write_str(s),
+            Words::Rounding(r) => write!(f, "{r}"),
+            Words::Limits(l) => f.write_str(&l.label()),
+            Words::Deductible { deductible, credit } => {
+                write!(f, "{}: {}% credit", deductible.label(), percent(*credit))
+            }
+            Words::ClaimsMadeYear { year, mature, retro } => {
+                write!(f, "year {year}{} (retro {retro})", if *mature { " = mature" } else { "" })
+            }
+            Words::Share { place, percent } => write!(f, "{place} at {}% of practice", percent.normalize()),
+            Words::Locum { locum_days, free_days, per_day } => write!(
+                f,
+                "{locum_days} days − {free_days} free = {} days × {}",
+                locum_days - free_days,
+                fmt_money(*per_day)
+            ),
+            Words::TailFactor { year, row, length } => {
+                write!(f, "claims-made year {year} (row {row}), length {length}")
+            }
+            Words::TailBasis { basis, factor } => {
+                write!(f, "tail = basis {} × factor {}", fmt_money(*basis), factor.normalize())
+            }
+            Words::FreeTail(t) => {
+                write!(f, "free tail on {} after {} years insured", t.events, t.min_years)?;
+                if let Some(a) = t.min_age {
+                    write!(f, ", age ≥ {a}")?;
+                }
+                write!(f, "; {} has {} years insured", t.provider, t.years)?;
+                match t.age {
+                    Some(a) => write!(f, ", age {a}"),
+                    None => Ok(()),
+                }
+            }
+            Words::Surcharge { percent: p, premium } => {
+                write!(f, "{}% of premium {}", percent(*p), fmt_money(*premium))
+            }
+            Words::Entity(e) => {
+                write!(f, "{} ({} limits): ", e.name, e.limits)?;
+                match e.percent {
+                    Some(p) => write!(f, "{}% of providers' premium", percent(p))?,
+                    None => f.write_str("flat charge")?,
+                }
+                match e.cap {
+                    Some(max) => write!(f, ", capped at maximum {}", max.normalize()),
+                    None => Ok(()),
+                }
+            }
+            Words::Expected(e) => write!(
+                f,
+                "{}: class {} {} × {} × {} years",
+                e.provider,
+                e.class,
+                fmt_money(e.per_year),
+                e.weight.normalize(),
+                e.years
+            ),
+            Words::ActualLoss { reported, paid, limit } => {
+                write!(f, "reported {reported}: paid {} limited to {}", fmt_money(*paid), fmt_money(*limit))
+            }
+            Words::Credibility(c) => {
+                let e = fmt_money(c.expected);
+                if c.square_root {
+                    write!(f, "Z = min(1, √({e} / {}))", fmt_money(c.parameter))?;
+                } else {
+                    write!(f, "Z = E / (E + K) = {e} / ({e} + {})", fmt_money(c.parameter))?;
+                }
+                write!(f, ", rounded to {} places", c.decimals)
+            }
+            Words::Modification(m) => {
+                let e = fmt_money(m.expected);
+                write!(
+                    f,
+                    "1 + Z·(A − E)/E = 1 + {}·({} − {e})/{e} = {}",
+                    m.z.normalize(),
+                    fmt_money(m.actual),
+                    m.raw.normalize()
+                )?;
+                if m.capped != m.raw {
+                    write!(f, ", capped to {}", m.capped.normalize())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Words::Owned(a), Words::Owned(b)) => a == b,
+            _ => self.to_string() == other.to_string(),
+        }
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -248,7 +248,7 @@ pub mod tables {
             .iter()
             .map(|l| {
                 let running = if l.op == Op::Note { String::new() } else { fmt_money(l.running) };
-                vec![l.step.to_string(), l.rule.to_string(), l.row.clone(), line_value(l), running]
+                vec![l.step.to_string(), l.rule.to_string(), l.row.to_string(), line_value(l), running]
             })
             .collect();
         Table { header: ["step", "rule", "row", "value", "running"].map(String::from).to_vec(), rows }

@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 use super::provider::Resolved;
 use super::{RateError, within_years};
 use crate::manual::{Credibility, Manual};
-use crate::money::{div_round_half_up, fmt_money, sqrt_ratio_round_half_up};
+use crate::money::{div_round_half_up, sqrt_ratio_round_half_up};
 use crate::practice::Practice;
-use crate::worksheet::{ExperienceWorksheet, WorksheetBuilder};
+use crate::worksheet::{ExperienceWorksheet, Text, WorksheetBuilder};
 
 pub(crate) struct ExperienceOutcome {
     pub worksheet: Option<ExperienceWorksheet>,
@@ -38,6 +38,7 @@ pub(crate) fn experience_mod(
     let effective = practice.coverage.effective;
     let years = Decimal::from(plan.period_years);
     let mut ws = WorksheetBuilder::new(None);
+    ws.lines.reserve(resolved.len() + losses.len() + 2);
 
     let mut expected = Decimal::ZERO;
     for r in resolved {
@@ -54,13 +55,8 @@ pub(crate) fn experience_mod(
             "Expected losses",
             "experience.expected",
             || {
-                format!(
-                    "{}: class {class} {} × {} × {} years",
-                    practice.providers[r.index].name,
-                    fmt_money(per_year),
-                    r.exposure_weight().normalize(),
-                    plan.period_years
-                )
+                let name = practice.providers[r.index].name.clone();
+                Text::expected(name, class.clone(), per_year, r.exposure_weight(), plan.period_years)
             },
             e,
         );
@@ -74,14 +70,7 @@ pub(crate) fn experience_mod(
         ws.note(
             "Actual loss",
             "experience.per_claim_limit",
-            || {
-                format!(
-                    "reported {}: paid {} limited to {}",
-                    l.reported,
-                    fmt_money(l.paid),
-                    fmt_money(plan.per_claim_limit)
-                )
-            },
+            || Text::actual_loss(l.reported, l.paid, plan.per_claim_limit),
             limited,
         );
     }
@@ -89,36 +78,27 @@ pub(crate) fn experience_mod(
         return Ok(None);
     }
     let dp = plan.credibility_decimals;
-    let (z, how) = match plan.credibility {
+    let (z, square_root, parameter) = match plan.credibility {
         Credibility::SquareRoot { full } => {
             let z = sqrt_ratio_round_half_up(expected, full, dp)
                 .ok_or_else(|| RateError::new("manual", "credibility could not be computed"))?
                 .min(Decimal::ONE);
-            (z, format!("Z = min(1, √({} / {}))", fmt_money(expected), fmt_money(full)))
+            (z, true, full)
         }
         Credibility::Buhlmann { k } => {
             let z = div_round_half_up(expected, expected + k, dp)
                 .ok_or_else(|| RateError::new("manual", "credibility could not be computed"))?;
-            (z, format!("Z = E / (E + K) = {} / ({} + {})", fmt_money(expected), fmt_money(expected), fmt_money(k)))
+            (z, false, k)
         }
     };
-    ws.note("Credibility", "experience.credibility", || format!("{how}, rounded to {dp} places"), z);
+    ws.note("Credibility", "experience.credibility", || Text::credibility(expected, square_root, parameter, dp), z);
     let swing = z
         .checked_mul(actual - expected)
         .and_then(|num| div_round_half_up(num, expected, plan.mod_decimals))
         .ok_or_else(|| RateError::new("manual", "experience modification could not be computed"))?;
     let raw = Decimal::ONE + swing;
     let capped = raw.max(Decimal::ONE - plan.max_credit).min(Decimal::ONE + plan.max_debit);
-    let row = format!(
-        "1 + Z·(A − E)/E = 1 + {}·({} − {})/{} = {}{}",
-        z.normalize(),
-        fmt_money(actual),
-        fmt_money(expected),
-        fmt_money(expected),
-        raw.normalize(),
-        if capped == raw { String::new() } else { format!(", capped to {}", capped.normalize()) }
-    );
-    ws.note("Experience modification", "experience", || row, capped);
+    ws.note("Experience modification", "experience", || Text::modification(z, actual, expected, raw, capped), capped);
     Ok(Some(ExperienceOutcome {
         worksheet: Some(ExperienceWorksheet {
             expected,

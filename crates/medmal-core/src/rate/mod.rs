@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::manual::{EntityCharge, Manual, PolicyStep};
 use crate::practice::{EntityLimits, Practice, Transaction};
-use crate::worksheet::{Quote, QuoteStatus, WorksheetBuilder};
+use crate::worksheet::{Quote, QuoteStatus, Text, WorksheetBuilder};
 
 pub use provider::{RatedProvider, Resolved, resolve_provider};
 
@@ -158,7 +158,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
     };
     let mut providers = Vec::new();
     for r in &resolved {
-        match provider::rate_provider(&ctx, r, provider::Mode::Actual) {
+        match provider::rate_provider(&ctx, r) {
             Ok(rated) => {
                 let tail = match tail::tail_quote(&ctx, r, &rated) {
                     Ok(t) => t,
@@ -227,7 +227,8 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
 /// Entity charge, fund surcharges, policy rounding and minimum, in the manual's order.
 fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) -> Result<WorksheetBuilder, RateError> {
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
-    ws.set("Providers' premium", "providers", || "sum of provider premiums".into(), providers_total);
+    ws.lines.reserve(manual.policy_steps.len() + 1);
+    ws.set("Providers' premium", "providers", || "sum of provider premiums", providers_total);
     for step in &manual.policy_steps {
         match step {
             PolicyStep::Entity => {
@@ -253,25 +254,19 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                         ),
                     ));
                 };
-                let (mut amount, row) = match charge {
-                    EntityCharge::Percent(p) => (
-                        providers_total.checked_mul(p).unwrap_or(Decimal::MAX),
-                        format!(
-                            "{} ({label} limits): {}% of providers' premium",
-                            entity.name,
-                            (p * Decimal::ONE_HUNDRED).normalize()
-                        ),
-                    ),
-                    EntityCharge::Flat(a) => (a, format!("{} ({label} limits): flat charge", entity.name)),
+                let (mut amount, percent) = match charge {
+                    EntityCharge::Percent(p) => (providers_total.checked_mul(p).unwrap_or(Decimal::MAX), Some(p)),
+                    EntityCharge::Flat(a) => (a, None),
                 };
-                let mut row = row;
+                let mut cap = None;
                 if let Some(max) = manual.entity.maximum
                     && amount > max
                 {
                     amount = max;
-                    row.push_str(&format!(", capped at maximum {}", max.normalize()));
+                    cap = Some(max);
                 }
-                ws.add("Entity charge", format!("entity.{label}"), || row, amount);
+                let rule = if label == "shared" { "entity.shared" } else { "entity.separate" };
+                ws.add("Entity charge", rule, || Text::entity(entity.name.clone(), label, percent, cap), amount);
             }
             PolicyStep::Surcharge { id } => {
                 let Some(s) = manual.surcharges.iter().find(|s| &s.id == id) else {
@@ -281,14 +276,8 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                 let amount = before.checked_mul(s.percent).unwrap_or(Decimal::MAX);
                 ws.add(
                     s.name.clone(),
-                    format!("surcharges.{}", s.id),
-                    || {
-                        format!(
-                            "{}% of premium {}",
-                            (s.percent * Decimal::ONE_HUNDRED).normalize(),
-                            crate::money::fmt_money(before)
-                        )
-                    },
+                    ["surcharges.", s.id.as_str()].concat(),
+                    || Text::surcharge(s.percent, before),
                     amount,
                 );
             }

@@ -4,37 +4,38 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::{RateError, modifiers, whole_years};
-use crate::manual::{ClassId, Manual, MidLevelMethod, PolicyForm, ProviderStep, SurgeryLevel};
-use crate::money::{Money, fmt_money};
+use crate::manual::{ClassId, Manual, MidLevelMethod, PolicyForm, ProviderStep, SurgeryLevel, TerritoryId};
+use crate::money::Money;
 use crate::practice::{Practice, Provider, Role};
-use crate::worksheet::{Line, ProviderPremium, TailQuote, WorksheetBuilder};
+use crate::worksheet::{Line, ProviderPremium, TailQuote, Text, WorksheetBuilder};
 
-/// How a provider's base premium is found.
+/// How a provider's base premium is found. Borrows the manual's ids: rating copies nothing
+/// it only reads.
 #[derive(Debug, Clone)]
-pub enum Basis {
+pub enum Basis<'a> {
     /// Base rate of a class (physicians, and mid-levels rated in their own class).
-    Class(ClassId),
+    Class(&'a ClassId),
     /// A percent of a physician class's base rate.
-    PercentOfClass { class: ClassId, percent: Decimal, role: String, shared: bool },
+    PercentOfClass { class: &'a ClassId, percent: Decimal, role: &'a str, shared: bool },
     /// A flat charge; no further steps.
-    Flat { amount: Money, role: String, shared: bool },
+    Flat { amount: Money, role: &'a str, shared: bool },
 }
 
 /// A provider with the manual's view of them resolved: class, territories, maturity.
 #[derive(Debug, Clone)]
-pub struct Resolved {
+pub struct Resolved<'a> {
     pub index: usize,
-    pub basis: Basis,
+    pub basis: Basis<'a>,
     /// (county, territory, percent) shares.
-    pub territories: Vec<(String, String, Decimal)>,
+    pub territories: Vec<(&'a str, &'a TerritoryId, Decimal)>,
     /// Claims-made year of this term and the retro date it comes from.
     pub claims_made: Option<(u32, Date)>,
 }
 
-impl Resolved {
-    pub fn class(&self) -> Option<&ClassId> {
+impl<'a> Resolved<'a> {
+    pub fn class(&self) -> Option<&'a ClassId> {
         match &self.basis {
-            Basis::Class(c) | Basis::PercentOfClass { class: c, .. } => Some(c),
+            Basis::Class(c) | Basis::PercentOfClass { class: c, .. } => Some(*c),
             Basis::Flat { .. } => None,
         }
     }
@@ -57,16 +58,11 @@ pub(crate) struct PolicyContext<'a> {
     pub schedule: &'a modifiers::ScheduleFactor,
 }
 
-/// Whether a run is the real premium or the tail basis (mature, before individual credits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Actual,
-    MatureUndiscounted,
-}
-
 pub struct RatedProvider {
     pub premium: Money,
     pub lines: Vec<Line>,
+    /// The tail's mature undiscounted basis (amount only), when the tail is quoted on it.
+    pub(crate) mature: Option<WorksheetBuilder>,
 }
 
 impl RatedProvider {
@@ -89,17 +85,17 @@ impl RatedProvider {
 }
 
 /// Resolve class, territories and claims-made maturity, reporting every problem.
-pub fn resolve_provider(
-    manual: &Manual,
-    practice: &Practice,
+pub fn resolve_provider<'a>(
+    manual: &'a Manual,
+    practice: &'a Practice,
     index: usize,
-    p: &Provider,
+    p: &'a Provider,
     assumptions: &mut Vec<String>,
-) -> Result<Resolved, Vec<RateError>> {
+) -> Result<Resolved<'a>, Vec<RateError>> {
     let mut errors = Vec::new();
     let at = |f: &str| format!("providers[{index}].{f}");
     let basis = match &p.role {
-        Role::Physician { specialty, surgery } => match physician_class(manual, specialty, *surgery) {
+        Role::Physician { specialty, surgery } => match class_of(manual, specialty, *surgery) {
             Ok(c) => Some(Basis::Class(c)),
             Err(m) => {
                 errors.push(RateError::new(at("specialty"), m));
@@ -122,16 +118,16 @@ pub fn resolve_provider(
             Some(rule) => {
                 let which = if *shared_limits { "shared" } else { "separate" };
                 match &rule.method {
-                    MidLevelMethod::OwnClass { class } => Some(Basis::Class(class.clone())),
+                    MidLevelMethod::OwnClass { class } => Some(Basis::Class(class)),
                     MidLevelMethod::PercentOfClass { class, shared, separate } => match if *shared_limits {
                         shared
                     } else {
                         separate
                     } {
                         Some(pct) => Some(Basis::PercentOfClass {
-                            class: class.clone(),
+                            class,
                             percent: *pct,
-                            role: rule.role.clone(),
+                            role: &rule.role,
                             shared: *shared_limits,
                         }),
                         None => {
@@ -143,7 +139,7 @@ pub fn resolve_provider(
                         }
                     },
                     MidLevelMethod::Flat { shared, separate } => match if *shared_limits { shared } else { separate } {
-                        Some(a) => Some(Basis::Flat { amount: *a, role: rule.role.clone(), shared: *shared_limits }),
+                        Some(a) => Some(Basis::Flat { amount: *a, role: &rule.role, shared: *shared_limits }),
                         None => {
                             errors.push(RateError::new(
                                 at("shared_limits"),
@@ -158,36 +154,42 @@ pub fn resolve_provider(
     };
 
     let mut territories = Vec::new();
-    let shares: Vec<(String, Decimal)> = if p.practice_split.is_empty() {
+    let first_location = if p.practice_split.is_empty() {
         match practice.locations.first() {
             Some(loc) => {
-                assumptions.push(format!(
-                    "{}: no percent of practice given; rated 100% in {} county (the first location)",
-                    p.name, loc.county
-                ));
-                vec![(loc.county.clone(), Decimal::ONE_HUNDRED)]
+                assumptions.push(
+                    [
+                        p.name.as_str(),
+                        ": no percent of practice given; rated 100% in ",
+                        &loc.county,
+                        " county (the first location)",
+                    ]
+                    .concat(),
+                );
+                Some((loc.county.as_str(), Decimal::ONE_HUNDRED))
             }
             None => {
                 errors.push(RateError::new(
                     at("practice"),
                     "no percent of practice by county and the practice has no location",
                 ));
-                Vec::new()
+                None
             }
         }
     } else {
-        p.practice_split.iter().map(|s| (s.county.clone(), s.percent)).collect()
+        None
     };
-    let total = crate::money::saturating_sum(shares.iter().map(|s| s.1));
-    if !shares.is_empty() && total != Decimal::ONE_HUNDRED {
+    let shares = || first_location.into_iter().chain(p.practice_split.iter().map(|s| (s.county.as_str(), s.percent)));
+    let total = crate::money::saturating_sum(shares().map(|s| s.1));
+    if shares().next().is_some() && total != Decimal::ONE_HUNDRED {
         errors.push(RateError::new(
             at("practice"),
             format!("percent of practice sums to {}, expected 100", total.normalize()),
         ));
     }
-    for (j, (county, pct)) in shares.iter().enumerate() {
+    for (j, (county, pct)) in shares().enumerate() {
         match manual.territory_of(county) {
-            Some(t) => territories.push((county.clone(), t.clone(), *pct)),
+            Some(t) => territories.push((county, t, pct)),
             None => errors.push(RateError::new(
                 if p.practice_split.is_empty() {
                     "locations[0].county".to_string()
@@ -234,6 +236,10 @@ pub fn resolve_provider(
 }
 
 pub(crate) fn physician_class(manual: &Manual, code: &str, surgery: SurgeryLevel) -> Result<ClassId, String> {
+    class_of(manual, code, surgery).cloned()
+}
+
+fn class_of<'m>(manual: &'m Manual, code: &str, surgery: SurgeryLevel) -> Result<&'m ClassId, String> {
     let mapping = manual.specialty(code).or_else(|| {
         // D.O. codes 84xxx mirror M.D. codes 80xxx (Wis. Adm. Code Ins 17.28).
         let twin = code.strip_prefix("84").map(|rest| format!("80{rest}"));
@@ -247,7 +253,7 @@ pub(crate) fn physician_class(manual: &Manual, code: &str, surgery: SurgeryLevel
         SurgeryLevel::Minor => &m.minor,
         SurgeryLevel::Major => &m.major,
     };
-    by_level.clone().or_else(|| m.any.clone()).ok_or_else(|| {
+    by_level.as_ref().or(m.any.as_ref()).ok_or_else(|| {
         format!(
             "{} ({code}) is not written with surgery level `{}` by {}",
             m.name,
@@ -293,19 +299,25 @@ fn retro_date(
     }
 }
 
-/// Run the manual's provider steps.
-pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -> Result<RatedProvider, RateError> {
+/// Run the manual's provider steps. When the tail is quoted on the mature undiscounted basis,
+/// that basis is rated in the same pass rather than by running the steps again.
+pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<RatedProvider, RateError> {
     let manual = ctx.manual;
     let p = &ctx.practice.providers[r.index];
-    // The tail basis needs only the amount: its worksheet shows the basis as one line.
-    let mut ws = match mode {
-        Mode::Actual => WorksheetBuilder::new(manual.step_rounding),
-        Mode::MatureUndiscounted => WorksheetBuilder::amount_only(manual.step_rounding),
-    };
+    let mut ws = WorksheetBuilder::new(manual.step_rounding);
+    ws.lines.reserve(
+        manual.provider_steps.len() + manual.modifiers.len() + manual.schedule.as_ref().map_or(0, |s| s.items.len()),
+    );
+    let mut mature = super::tail::on_mature_basis(ctx, r).then(|| WorksheetBuilder::amount_only(manual.step_rounding));
 
     if let Basis::Flat { amount, role, shared } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
-        ws.set("Flat mid-level charge", format!("midlevels.{role}"), || format!("{role}, {which} limits"), *amount);
+        ws.set(
+            "Flat mid-level charge",
+            ["midlevels.", role].concat(),
+            || [role, ", ", which, " limits"].concat(),
+            *amount,
+        );
         for step in &manual.provider_steps {
             match step {
                 ProviderStep::Round(rule) => ws.round("Rounding", "rating.provider", rule),
@@ -313,13 +325,23 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                 _ => {}
             }
         }
-        return Ok(RatedProvider { premium: ws.running, lines: ws.lines });
+        // A flat charge has no claims-made step or credits: its mature basis is the charge.
+        if let Some(m) = &mut mature {
+            m.running = ws.running;
+        }
+        return Ok(RatedProvider { premium: ws.running, lines: ws.lines, mature });
     }
 
     for step in &manual.provider_steps {
         match step {
-            ProviderStep::BaseRate => base_rate(manual, r, &mut ws)?,
-            ProviderStep::PolicyForm => policy_form(ctx, r, mode, &mut ws)?,
+            ProviderStep::BaseRate => {
+                base_rate(manual, r, &mut ws)?;
+                // The base rate sets the running premium; the mature basis starts from it too.
+                if let Some(m) = &mut mature {
+                    m.running = ws.running;
+                }
+            }
+            ProviderStep::PolicyForm => policy_form(ctx, r, &mut ws, mature.as_mut())?,
             ProviderStep::Limits => {
                 let limits = ctx.practice.coverage.limits;
                 let factor = manual.limits_factor(&limits).ok_or_else(|| {
@@ -334,7 +356,8 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                         ),
                     )
                 })?;
-                ws.multiply("Increased limits factor", "limits", || limits.label(), factor);
+                ws.multiply("Increased limits factor", "limits", || Text::limits(limits), factor);
+                also_mature(&mut mature, factor);
             }
             ProviderStep::Deductible => {
                 let Some(ded) = ctx.practice.coverage.deductible else {
@@ -352,68 +375,69 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode) -
                         ),
                     )
                 })?;
-                ws.multiply(
-                    "Deductible credit",
-                    "deductibles",
-                    || format!("{}: {}% credit", ded.label(), (opt.credit * Decimal::ONE_HUNDRED).normalize()),
-                    Decimal::ONE - opt.credit,
-                );
+                let factor = Decimal::ONE - opt.credit;
+                ws.multiply("Deductible credit", "deductibles", || Text::deductible(ded, opt.credit), factor);
+                also_mature(&mut mature, factor);
             }
             ProviderStep::Modifiers { group } => {
-                if mode == Mode::Actual {
-                    let group = manual
-                        .group(group)
-                        .ok_or_else(|| RateError::new("manual", format!("modifier group `{group}` is not defined")))?;
-                    let mods = group.modifiers.iter().filter_map(|id| manual.modifier(id));
-                    modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
-                }
+                let group = manual
+                    .group(group)
+                    .ok_or_else(|| RateError::new("manual", format!("modifier group `{group}` is not defined")))?;
+                let mods = group.modifiers.iter().filter_map(|id| manual.modifier(id));
+                modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
             }
-            ProviderStep::Schedule => {
-                if mode == Mode::Actual {
-                    ctx.schedule.apply(&mut ws);
-                }
-            }
+            ProviderStep::Schedule => ctx.schedule.apply(&mut ws),
             ProviderStep::Experience => {
-                if let (Some(m), Mode::Actual) = (ctx.experience, mode) {
+                if let Some(m) = ctx.experience {
                     ws.multiply(
                         "Experience modification",
                         "experience",
-                        || "group experience (see experience worksheet)".into(),
+                        || "group experience (see experience worksheet)",
                         m,
                     );
                 }
             }
             ProviderStep::Locum => {
                 let Some(rule) = &manual.locum else { continue };
-                if mode == Mode::Actual && p.locum_days > rule.free_days {
+                if p.locum_days > rule.free_days {
                     let days = p.locum_days - rule.free_days;
                     ws.add(
                         "Locum tenens charge",
                         "locum",
-                        || {
-                            format!(
-                                "{} days − {} free = {days} days × {}",
-                                p.locum_days,
-                                rule.free_days,
-                                fmt_money(rule.per_day)
-                            )
-                        },
+                        || Text::locum(p.locum_days, rule.free_days, rule.per_day),
                         rule.per_day * Decimal::from(days),
                     );
                 }
             }
-            ProviderStep::Round(rule) => ws.round("Rounding", "rating.provider", rule),
-            ProviderStep::Minimum(m) => ws.minimum("Minimum premium", "rating.provider", *m),
+            ProviderStep::Round(rule) => {
+                ws.round("Rounding", "rating.provider", rule);
+                if let Some(m) = &mut mature {
+                    m.round("", "", rule);
+                }
+            }
+            ProviderStep::Minimum(min) => {
+                ws.minimum("Minimum premium", "rating.provider", *min);
+                if let Some(m) = &mut mature {
+                    m.minimum("", "", *min);
+                }
+            }
         }
     }
     if ws.overflow {
         return Err(overflow(manual, p));
     }
-    Ok(RatedProvider { premium: ws.running, lines: ws.lines })
+    Ok(RatedProvider { premium: ws.running, lines: ws.lines, mature })
+}
+
+/// A limits or deductible factor applies to the mature basis as to the premium.
+fn also_mature(mature: &mut Option<WorksheetBuilder>, factor: Decimal) {
+    if let Some(m) = mature {
+        m.multiply("", "", || "", factor);
+    }
 }
 
 fn rate_of(manual: &Manual, class: &str, territory: &str) -> Result<Money, RateError> {
-    manual.base_rates.get(&(class.to_string(), territory.to_string())).copied().ok_or_else(|| {
+    manual.base_rate(class, territory).ok_or_else(|| {
         RateError::new(
             "manual",
             format!("{} has no base rate for class {class} in territory {territory}", manual.meta.id()),
@@ -425,10 +449,18 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
     let Some(class) = r.class() else {
         return Ok(());
     };
-    let class_name = manual.class(class).map_or(String::new(), |c| format!(" {}", c.name));
+    let class_name = manual.class(class).map_or(("", ""), |c| (" ", c.name.as_str()));
     if let [(county, terr, _)] = r.territories.as_slice() {
         let rate = rate_of(manual, class, terr)?;
-        ws.set("Base rate", "base_rates", || format!("class {class}{class_name}, territory {terr} ({county})"), rate);
+        ws.set(
+            "Base rate",
+            "base_rates",
+            || {
+                let (sep, name) = class_name;
+                ["class ", class, sep, name, ", territory ", terr, " (", county, ")"].concat()
+            },
+            rate,
+        );
     } else {
         let mut blended = Decimal::ZERO;
         for (county, terr, pct) in &r.territories {
@@ -439,14 +471,17 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
             ws.note(
                 "Base rate share",
                 "base_rates",
-                || format!("class {class}, territory {terr} ({county}) at {}% of practice", pct.normalize()),
+                || Text::share(["class ", class, ", territory ", terr, " (", county, ")"].concat(), *pct),
                 rate,
             );
         }
         ws.set(
             "Blended base rate",
             "base_rates",
-            || format!("class {class}{class_name}, weighted by percent of practice"),
+            || {
+                let (sep, name) = class_name;
+                ["class ", class, sep, name, ", weighted by percent of practice"].concat()
+            },
             blended,
         );
     }
@@ -454,8 +489,8 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
         let which = if *shared { "shared" } else { "separate" };
         ws.multiply(
             "Mid-level percent of class",
-            format!("midlevels.{role}"),
-            || format!("{role}, {which} limits"),
+            ["midlevels.", role].concat(),
+            || [role, ", ", which, " limits"].concat(),
             *percent,
         );
     }
@@ -492,43 +527,46 @@ pub(crate) fn form_factors(
     }
 }
 
-fn policy_form(ctx: &PolicyContext<'_>, r: &Resolved, mode: Mode, ws: &mut WorksheetBuilder) -> Result<(), RateError> {
+fn policy_form(
+    ctx: &PolicyContext<'_>,
+    r: &Resolved,
+    ws: &mut WorksheetBuilder,
+    mature: Option<&mut WorksheetBuilder>,
+) -> Result<(), RateError> {
     let manual = ctx.manual;
     let requested = ctx.practice.coverage.form;
     let (year, retro) = r.claims_made.unwrap_or((1, ctx.practice.coverage.effective));
-    let asked = match mode {
-        Mode::Actual => Some(year),
-        Mode::MatureUndiscounted => None,
-    };
-    let (f, mature) = form_factors(manual, requested, asked).map_err(|f| {
+    let not_written = |f: &str| {
         RateError::new(
             "coverage.form",
             format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state),
         )
-    })?;
+    };
+    let (f, relativity) = form_factors(manual, requested, Some(year)).map_err(not_written)?;
     match requested {
         PolicyForm::Occurrence => {
-            ws.multiply("Occurrence form factor", "occurrence", || "occurrence relative to base form".into(), f);
+            ws.multiply("Occurrence form factor", "occurrence", || "occurrence relative to base form", f);
         }
         PolicyForm::ClaimsMade => {
             let steps = manual.form.claims_made_steps.as_ref().map_or(0, Vec::len);
-            let row = move || match mode {
-                Mode::Actual => {
-                    let mature = if year as usize >= steps { " = mature" } else { "" };
-                    format!("year {year}{mature} (retro {retro})")
-                }
-                Mode::MatureUndiscounted => "mature (tail basis)".to_string(),
-            };
+            let row = || Text::claims_made_year(year, year as usize >= steps, retro);
             ws.multiply("Claims-made step factor", "claims_made.steps", row, f);
         }
     }
-    if let Some(m) = mature {
+    if let Some(m) = relativity {
         ws.multiply(
             "Mature claims-made relativity",
             "claims_made.mature_factor",
-            || "mature claims-made to occurrence".into(),
+            || "mature claims-made to occurrence",
             m,
         );
+    }
+    if let Some(ws) = mature {
+        let (f, relativity) = form_factors(manual, requested, None).map_err(not_written)?;
+        ws.multiply("", "", || "", f);
+        if let Some(m) = relativity {
+            ws.multiply("", "", || "", m);
+        }
     }
     Ok(())
 }

@@ -3,10 +3,17 @@
 use rust_decimal::Decimal;
 
 use super::RateError;
-use super::provider::{Mode, PolicyContext, RatedProvider, Resolved, rate_provider};
+use super::provider::{PolicyContext, RatedProvider, Resolved};
 use crate::manual::{PolicyForm, TailBasis};
-use crate::money::fmt_money;
-use crate::worksheet::{TailQuote, WorksheetBuilder};
+use crate::worksheet::{TailQuote, Text, WorksheetBuilder};
+
+/// Whether the provider's tail is quoted on the mature undiscounted premium, which rating the
+/// provider then carries along with the premium itself.
+pub(crate) fn on_mature_basis(ctx: &PolicyContext<'_>, r: &Resolved) -> bool {
+    ctx.manual.tail.as_ref().is_some_and(|t| t.basis == TailBasis::MatureUndiscounted)
+        && ctx.practice.coverage.form == PolicyForm::ClaimsMade
+        && r.claims_made.is_some()
+}
 
 /// The tail a provider would buy on leaving at the end of this term.
 pub(crate) fn tail_quote(
@@ -24,8 +31,8 @@ pub(crate) fn tail_quote(
     let Some((year, _)) = r.claims_made else {
         return Ok(None);
     };
-    let length = ctx.practice.coverage.tail_length.clone().unwrap_or_else(|| rules.default_length.clone());
-    let col = rules.lengths.iter().position(|l| *l == length).ok_or_else(|| {
+    let length = ctx.practice.coverage.tail_length.as_ref().unwrap_or(&rules.default_length);
+    let col = rules.lengths.iter().position(|l| l == length).ok_or_else(|| {
         RateError::new(
             "coverage.tail_length",
             format!(
@@ -41,40 +48,42 @@ pub(crate) fn tail_quote(
         return Ok(None);
     };
     let factor = row.factors.get(col).copied().unwrap_or(Decimal::ONE);
+    let p = &ctx.practice.providers[r.index];
 
     let mut ws = WorksheetBuilder::new(None);
+    ws.lines.reserve(3);
     let basis = match rules.basis {
         TailBasis::Expiring => {
-            ws.set(
-                "Tail basis: expiring premium",
-                "tail.basis",
-                || "provider's premium this term".into(),
-                rated.premium,
-            );
+            ws.set("Tail basis: expiring premium", "tail.basis", || "provider's premium this term", rated.premium);
             rated.premium
         }
         TailBasis::MatureUndiscounted => {
-            let mature = rate_provider(ctx, r, Mode::MatureUndiscounted)?;
+            // Rated alongside the premium (see `on_mature_basis`), so present whenever this runs.
+            let Some(mature) = &rated.mature else {
+                return Err(RateError::new("manual", "the tail's mature basis was not rated"));
+            };
+            if mature.overflow {
+                return Err(super::provider::overflow(manual, p));
+            }
             ws.set(
                 "Tail basis: mature undiscounted premium",
                 "tail.basis",
-                || "provider steps at the mature claims-made factor, without individual credits, schedule or experience".into(),
-                mature.premium);
-            mature.premium
+                || "provider steps at the mature claims-made factor, without individual credits, schedule or experience",
+                mature.running);
+            mature.running
         }
     };
     ws.multiply(
         "Tail factor",
         "tail.factors",
-        || format!("claims-made year {year} (row {}), length {length}", row.claims_made_year),
+        || Text::tail_factor(year, row.claims_made_year, length.clone()),
         factor,
     );
     ws.round("Tail rounding", "tail.rounding", &rules.rounding);
     if ws.overflow {
-        return Err(super::provider::overflow(manual, &ctx.practice.providers[r.index]));
+        return Err(super::provider::overflow(manual, p));
     }
 
-    let p = &ctx.practice.providers[r.index];
     let mut free_on = Vec::new();
     let mut notes = Vec::new();
     if let Some(free) = &rules.free {
@@ -90,19 +99,25 @@ pub(crate) fn tail_quote(
                 free_on.push(event.clone());
             }
         }
-        let age_text = free.min_age.map_or(String::new(), |a| format!(", age ≥ {a}"));
-        notes.push(format!(
-            "free tail on {} after {} years insured{age_text}; {} has {} years insured{}",
+        notes.push(Text::free_tail(
             free.events.join("/"),
             free.min_years_insured,
-            p.name,
+            free.min_age,
+            p.name.clone(),
             p.years_insured_with_carrier,
-            p.age.map_or(String::new(), |a| format!(", age {a}"))
+            p.age,
         ));
         if free.min_age.is_some() && p.age.is_none() {
-            notes.push("age not given: free tail on retirement cannot be confirmed".to_string());
+            notes.push(Text::from("age not given: free tail on retirement cannot be confirmed"));
         }
     }
-    notes.push(format!("tail = basis {} × factor {}", fmt_money(basis), factor.normalize()));
-    Ok(Some(TailQuote { length, claims_made_year: year, premium: ws.running, free_on, notes, worksheet: ws.lines }))
+    notes.push(Text::tail_basis(basis, factor));
+    Ok(Some(TailQuote {
+        length: length.clone(),
+        claims_made_year: year,
+        premium: ws.running,
+        free_on,
+        notes,
+        worksheet: ws.lines,
+    }))
 }
