@@ -69,7 +69,7 @@ pub fn quote(out: &mut dyn Write, q: &Quote) -> io::Result<()> {
         let what = match (&p.specialty, &p.class) {
             (Some(s), Some(c)) => format!("physician {s}, class {c}"),
             (None, Some(c)) => format!("{}, class {c}", p.role),
-            _ => p.role.clone(),
+            _ => p.role.to_string(),
         };
         let cm = p.claims_made_year.map_or(String::new(), |y| format!(", claims-made year {y}"));
         writeln!(out, "\n  {} ({what}{cm}): {}", p.name, dollars(p.premium))?;

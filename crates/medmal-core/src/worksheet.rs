@@ -109,7 +109,7 @@ pub struct Quote {
 pub struct ProviderPremium {
     pub name: String,
     /// `physician` or the mid-level type (`NP`, `CRNA`, …).
-    pub role: String,
+    pub role: Cow<'static, str>,
     pub specialty: Option<String>,
     pub class: Option<String>,
     /// Claims-made year of this policy term (None for occurrence).
@@ -276,6 +276,7 @@ pub struct Text(Words);
 enum Words {
     Owned(String),
     Static(&'static str),
+    Percent(Percent),
     Rounding(Rounding),
     Limits(Limits),
     Deductible { deductible: Deductible, credit: Decimal },
@@ -313,8 +314,8 @@ struct FreeTailWords {
 
 #[derive(Clone)]
 struct ExpectedWords {
-    provider: String,
-    class: String,
+    /// `Dr. A: class 3`.
+    who: String,
     per_year: Money,
     weight: Decimal,
     years: u32,
@@ -402,8 +403,9 @@ impl Text {
     }
 
     /// `Dr. A: class 3 4200.00 × 1 × 3 years`.
-    pub(crate) fn expected(provider: String, class: String, per_year: Money, weight: Decimal, years: u32) -> Self {
-        Self(Words::Expected(Box::new(ExpectedWords { provider, class, per_year, weight, years })))
+    pub(crate) fn expected(provider: &str, class: &str, per_year: Money, weight: Decimal, years: u32) -> Self {
+        let who = [provider, ": class ", class].concat();
+        Self(Words::Expected(Box::new(ExpectedWords { who, per_year, weight, years })))
     }
 
     /// `reported 2024-03-01: paid 250000.00 limited to 100000.00`.
@@ -434,7 +436,23 @@ impl From<&'static str> for Text {
     }
 }
 
-/// A fraction as a percent: 0.015 → `1.5`.
+impl From<Percent> for Text {
+    fn from(p: Percent) -> Self {
+        Self(Words::Percent(p))
+    }
+}
+
+/// A signed fraction shown as a percent: -0.25 → `-25%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Percent(pub Decimal);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", percent(self.0))
+    }
+}
+
+/// A fraction in percent: 0.015 → `1.5`.
 fn percent(x: Decimal) -> Decimal {
     (x * Decimal::ONE_HUNDRED).normalize()
 }
@@ -444,7 +462,8 @@ impl fmt::Display for Text {
         match &self.0 {
             Words::Owned(s) => f.write_str(s),
             Words::Static(s) => f.write_str(s),
-            Words::Rounding(r) => write!(f, "{r}"),
+            Words::Percent(p) => fmt::Display::fmt(p, f),
+            Words::Rounding(r) => fmt::Display::fmt(r, f),
             Words::Limits(l) => f.write_str(&l.label()),
             Words::Deductible { deductible, credit } => {
                 write!(f, "{}: {}% credit", deductible.label(), percent(*credit))
@@ -490,15 +509,9 @@ impl fmt::Display for Text {
                     None => Ok(()),
                 }
             }
-            Words::Expected(e) => write!(
-                f,
-                "{}: class {} {} × {} × {} years",
-                e.provider,
-                e.class,
-                fmt_money(e.per_year),
-                e.weight.normalize(),
-                e.years
-            ),
+            Words::Expected(e) => {
+                write!(f, "{} {} × {} × {} years", e.who, fmt_money(e.per_year), e.weight.normalize(), e.years)
+            }
             Words::ActualLoss { reported, paid, limit } => {
                 write!(f, "reported {reported}: paid {} limited to {}", fmt_money(*paid), fmt_money(*limit))
             }

@@ -55,8 +55,13 @@ pub(crate) fn experience_mod(
             "Expected losses",
             "experience.expected",
             || {
-                let name = practice.providers[r.index].name.clone();
-                Text::expected(name, class.clone(), per_year, r.exposure_weight(), plan.period_years)
+                Text::expected(
+                    &practice.providers[r.index].name,
+                    class,
+                    per_year,
+                    r.exposure_weight(),
+                    plan.period_years,
+                )
             },
             e,
         );

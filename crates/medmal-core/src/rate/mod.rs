@@ -127,7 +127,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
         )]);
     }
 
-    let mut resolved = Vec::new();
+    let mut resolved = Vec::with_capacity(practice.providers.len());
     for (i, p) in practice.providers.iter().enumerate() {
         match resolve_provider(manual, practice, i, p, &mut assumptions) {
             Ok(r) => resolved.push(r),
@@ -156,7 +156,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
         experience: experience.as_ref().and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
         schedule: &schedule,
     };
-    let mut providers = Vec::new();
+    let mut providers = Vec::with_capacity(resolved.len());
     for r in &resolved {
         match provider::rate_provider(&ctx, r) {
             Ok(rated) => {

@@ -7,7 +7,7 @@ use super::{RateError, modifiers, whole_years};
 use crate::manual::{ClassId, Manual, MidLevelMethod, PolicyForm, ProviderStep, SurgeryLevel, TerritoryId};
 use crate::money::Money;
 use crate::practice::{Practice, Provider, Role};
-use crate::worksheet::{Line, ProviderPremium, TailQuote, Text, WorksheetBuilder};
+use crate::worksheet::{Line, Percent, ProviderPremium, TailQuote, Text, WorksheetBuilder};
 
 /// How a provider's base premium is found. Borrows the manual's ids: rating copies nothing
 /// it only reads.
@@ -68,8 +68,8 @@ pub struct RatedProvider {
 impl RatedProvider {
     pub(crate) fn into_premium(self, r: &Resolved, p: &Provider, tail: Option<TailQuote>) -> ProviderPremium {
         let (role, specialty) = match &p.role {
-            Role::Physician { specialty, .. } => ("physician".to_string(), Some(specialty.clone())),
-            Role::MidLevel { kind, .. } => (kind.clone(), None),
+            Role::Physician { specialty, .. } => ("physician".into(), Some(specialty.clone())),
+            Role::MidLevel { kind, .. } => (kind.clone().into(), None),
         };
         ProviderPremium {
             name: p.name.clone(),
@@ -582,7 +582,8 @@ pub(crate) fn overflow(manual: &Manual, p: &Provider) -> RateError {
     )
 }
 
-/// A signed fraction as a percent (`-0.25` → `-25%`).
-pub(crate) fn pct(x: Decimal) -> String {
-    format!("{}%", (x * Decimal::ONE_HUNDRED).normalize())
+/// A signed fraction as a percent (`-0.25` → `-25%`), written out only where it is shown:
+/// a modifier's row, a schedule note, an error message.
+pub(crate) fn pct(x: Decimal) -> Percent {
+    Percent(x)
 }
