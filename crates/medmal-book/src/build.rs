@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use jiff::civil::Date;
-use medmal_core::book::{Book, BookRow, Dict, ScheduleSelections, Span, Sym};
+use medmal_core::book::{Book, BookDicts, BookRow, Dict, ScheduleSelections, Span, Sym, TextColumn};
 use medmal_core::limits::{parse_amount, parse_limits};
 use medmal_core::manual::{
     Deductible, DeductibleBasis, DeductibleKind, DisciplinaryAction, Limits, PolicyForm, SurgeryLevel,
@@ -164,32 +164,40 @@ impl Interner {
 }
 
 /// Parsed-once columns: text → result, and each value once however it is spelt (`1M/3M`,
-/// `1000000/3000000`), so the report never splits one value in two.
-#[derive(Debug, Default)]
-struct Parsed {
+/// `1000000/3000000`), so the report never splits one value in two. A value is known by a key
+/// `K` that two spellings of it share.
+#[derive(Debug)]
+struct Parsed<K> {
     index: HashMap<String, Result<Sym, String>>,
-    /// Canonical text of each value → its symbol.
-    values: HashMap<String, Sym>,
+    /// Each value's key → its symbol.
+    values: HashMap<K, Sym>,
 }
 
-impl Parsed {
+impl<K> Default for Parsed<K> {
+    fn default() -> Self {
+        Self { index: HashMap::default(), values: HashMap::default() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Parsed<K> {
     fn sym<T>(
         &mut self,
         dict: &mut Dict<T>,
         s: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
-        canon: impl Fn(&T) -> String,
+        key: impl Fn(&T) -> K,
     ) -> Result<Sym, String> {
         if let Some(x) = self.index.get(s) {
             return x.clone();
         }
-        let r = parse(s).map(|v| self.value(dict, v, &canon));
+        let r = parse(s).map(|v| self.value(dict, v, &key));
         self.index.insert(s.to_string(), r.clone());
         r
     }
 
-    fn value<T>(&mut self, dict: &mut Dict<T>, v: T, canon: &impl Fn(&T) -> String) -> Sym {
-        *self.values.entry(canon(&v)).or_insert_with(|| {
+    /// The symbol of a parsed value, entering it when new.
+    fn value<T>(&mut self, dict: &mut Dict<T>, v: T, key: &impl Fn(&T) -> K) -> Sym {
+        *self.values.entry(key(&v)).or_insert_with(|| {
             dict.values.push(v);
             Sym::try_from(dict.values.len() - 1).unwrap_or(Sym::MAX)
         })
@@ -233,7 +241,7 @@ pub(crate) fn check(
     {
         return Err(("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
     }
-    if r.current_premium.is_some_and(|c| c < Decimal::ZERO) {
+    if r.current_premium.is_some_and(|c| c.is_sign_negative() && !c.is_zero()) {
         return Err(("current_premium", "a premium is never negative".into()));
     }
     if t.physician && t.specialty_empty {
@@ -285,9 +293,49 @@ pub struct BookBuilder {
     role: Interner,
     specialty: Interner,
     county: Interner,
-    limits: Parsed,
-    deductible: Parsed,
-    schedule: Parsed,
+    limits: Parsed<String>,
+    deductible: Parsed<String>,
+    /// Keyed by the selections themselves: their decimals compare (and hash) by value, as
+    /// their canonical text would, without writing it.
+    schedule: Parsed<ScheduleSelections>,
+    /// How many values of each dictionary earlier parts have carried.
+    taken: [usize; 8],
+}
+
+/// The rows a builder took since its last part, with the dictionary values they brought: a
+/// stretch of a book read on another thread, to be joined in file order
+/// ([`BookBuilder::join`]). Its rows' symbols are the reading builder's; their claims and
+/// disciplinary spans count from the part's own lists.
+#[derive(Debug, Default)]
+pub(crate) struct Part {
+    rows: Vec<BookRow>,
+    policy_ids: TextColumn,
+    provider_ids: TextColumn,
+    claims: Vec<Claim>,
+    disciplinary: Vec<DisciplinaryEvent>,
+    /// Dictionary values new since the last part, in order: their symbols follow on from those
+    /// of the values earlier parts carried.
+    new: BookDicts,
+}
+
+/// A reading builder's symbols → the joined book's, one list per dictionary, grown part by part.
+#[derive(Debug, Default)]
+pub(crate) struct SymMap {
+    carrier: Vec<Sym>,
+    state: Vec<Sym>,
+    role: Vec<Sym>,
+    specialty: Vec<Sym>,
+    county: Vec<Sym>,
+    limits: Vec<Sym>,
+    deductible: Vec<Sym>,
+    schedule: Vec<Sym>,
+}
+
+/// The values of `dict` from `*taken` on, and `*taken` moved past them.
+fn new_values<T: Clone>(dict: &Dict<T>, taken: &mut usize) -> Dict<T> {
+    let values = dict.values.get(*taken..).unwrap_or_default().to_vec();
+    *taken = dict.values.len();
+    Dict { values }
 }
 
 impl BookBuilder {
@@ -306,6 +354,82 @@ impl BookBuilder {
 
     pub fn finish(self) -> Book {
         self.book
+    }
+
+    /// Hand over the rows since the last part (or the start), and carry on with `spare`'s
+    /// emptied buffers, so that reading on does not fault in fresh memory.
+    pub(crate) fn take_part(&mut self, mut spare: Part) -> Part {
+        let b = &mut self.book;
+        let d = &b.dicts;
+        let [carrier, state, role, specialty, county, limits, deductible, schedule] = &mut self.taken;
+        let new = BookDicts {
+            carrier: new_values(&d.carrier, carrier),
+            state: new_values(&d.state, state),
+            role: new_values(&d.role, role),
+            specialty: new_values(&d.specialty, specialty),
+            county: new_values(&d.county, county),
+            limits: new_values(&d.limits, limits),
+            deductible: new_values(&d.deductible, deductible),
+            schedule: new_values(&d.schedule, schedule),
+        };
+        spare.rows.clear();
+        spare.claims.clear();
+        spare.disciplinary.clear();
+        Part {
+            rows: std::mem::replace(&mut b.rows, spare.rows),
+            policy_ids: std::mem::take(&mut b.policy_ids),
+            provider_ids: std::mem::take(&mut b.provider_ids),
+            claims: std::mem::replace(&mut b.claims, spare.claims),
+            disciplinary: std::mem::replace(&mut b.disciplinary, spare.disciplinary),
+            new,
+        }
+    }
+
+    /// Add a part read by another builder after this book's rows, its symbols mapped through
+    /// `map` (that builder's, grown here by the part's new values) and its spans moved past
+    /// this book's lists. The part is left empty, its buffers to be reused.
+    ///
+    /// Parts joined in file order give the book reading the file row by row gives: a value's
+    /// first appearance in the file is its first appearance in the first part that has it,
+    /// and within a part the reading builder entered values in row order.
+    pub(crate) fn join(&mut self, part: &mut Part, map: &mut SymMap) {
+        let new = std::mem::take(&mut part.new);
+        map.carrier.extend(new.carrier.values.iter().map(|v| self.carrier(v)));
+        map.state.extend(new.state.values.iter().map(|v| self.state(v)));
+        map.role.extend(new.role.values.iter().map(|v| self.role(v)));
+        map.specialty.extend(new.specialty.values.iter().map(|v| self.specialty(v)));
+        map.county.extend(new.county.values.iter().map(|v| self.county(v)));
+        let d = &mut self.book.dicts;
+        for v in new.limits.values {
+            map.limits.push(self.limits.value(&mut d.limits, v, &limits_key));
+        }
+        for v in new.deductible.values {
+            map.deductible.push(self.deductible.value(&mut d.deductible, v, &deductible_text));
+        }
+        for v in new.schedule.values {
+            map.schedule.push(self.schedule.value(&mut d.schedule, v, &Clone::clone));
+        }
+        let b = &mut self.book;
+        let claims_shift = u32::try_from(b.claims.len()).unwrap_or(u32::MAX);
+        let disc_shift = u32::try_from(b.disciplinary.len()).unwrap_or(u32::MAX);
+        b.claims.append(&mut part.claims);
+        b.disciplinary.append(&mut part.disciplinary);
+        b.policy_ids.append(&part.policy_ids);
+        b.provider_ids.append(&part.provider_ids);
+        let at = |v: &[Sym], s: Sym| v.get(s as usize).copied().unwrap_or(Sym::MAX);
+        b.rows.extend(part.rows.drain(..).map(|mut r| {
+            r.carrier = at(&map.carrier, r.carrier);
+            r.state = at(&map.state, r.state);
+            r.role = at(&map.role, r.role);
+            r.specialty = at(&map.specialty, r.specialty);
+            r.county = at(&map.county, r.county);
+            r.limits = at(&map.limits, r.limits);
+            r.deductible = at(&map.deductible, r.deductible);
+            r.schedule = at(&map.schedule, r.schedule);
+            r.claims.start = r.claims.start.saturating_add(claims_shift);
+            r.disciplinary.start = r.disciplinary.start.saturating_add(disc_shift);
+            r
+        }));
     }
 
     pub(crate) fn carrier(&mut self, s: &str) -> Sym {
@@ -337,7 +461,7 @@ impl BookBuilder {
     }
 
     pub(crate) fn schedule(&mut self, s: &str) -> Result<Sym, String> {
-        self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, schedule_text)
+        self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, Clone::clone)
     }
 
     /// Parse a row's claims and disciplinary actions into the book's shared lists; on error the
@@ -484,7 +608,7 @@ pub fn deductible_text(d: &Option<Deductible>) -> String {
 /// `item:adjustment;item:adjustment`.
 pub fn parse_schedule(s: &str) -> Result<ScheduleSelections, String> {
     let mut out: ScheduleSelections = Vec::new();
-    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in s.split(';').map(trim).filter(|p| !p.is_empty()) {
         let (item, adj) = part
             .split_once(':')
             .ok_or_else(|| format!("`{part}`: expected item:adjustment such as risk_controls:-0.05"))?;
@@ -504,14 +628,14 @@ pub fn schedule_text(s: &ScheduleSelections) -> String {
 }
 
 fn parse_claims(s: &str, out: &mut Vec<Claim>) -> Result<(), String> {
-    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in s.split(';').map(trim).filter(|p| !p.is_empty()) {
         let (date, paid) = part
             .split_once(':')
             .ok_or_else(|| format!("`{part}`: expected report-date:paid such as 2023-04-11:250000"))?;
         let reported =
-            parse_date(date.trim()).ok_or_else(|| format!("`{part}`: `{date}` is not a date; expected YYYY-MM-DD"))?;
-        let paid = parse_decimal(paid.trim())
-            .filter(|p| *p >= Decimal::ZERO)
+            parse_date(trim(date)).ok_or_else(|| format!("`{part}`: `{date}` is not a date; expected YYYY-MM-DD"))?;
+        let paid = parse_decimal(trim(paid))
+            .filter(|p| !p.is_sign_negative() || p.is_zero())
             .ok_or_else(|| format!("`{part}`: `{paid}` is not a paid amount ≥ 0"))?;
         out.push(Claim { reported, paid });
     }
@@ -523,7 +647,7 @@ pub fn claims_text(claims: &[Claim]) -> String {
 }
 
 fn parse_disciplinary(s: &str, out: &mut Vec<DisciplinaryEvent>) -> Result<(), String> {
-    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in s.split(';').map(trim).filter(|p| !p.is_empty()) {
         let (action, date) = part
             .split_once(':')
             .ok_or_else(|| format!("`{part}`: expected action:date such as license_probation:2024-05-01"))?;
@@ -542,8 +666,21 @@ pub fn disciplinary_text(events: &[DisciplinaryEvent]) -> String {
     events.iter().map(|e| format!("{}:{}", e.action.name(), e.date)).collect::<Vec<_>>().join(";")
 }
 
+/// `s.trim()`, without looking at the characters when the ends are plainly not white space
+/// (cells are trimmed by the million).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if (b'!'..=b'~').contains(&a) && (b'!'..=b'~').contains(&b) => s,
+        _ => s.trim(),
+    }
+}
+
 /// A plain decimal: optional sign, digits, optional fraction; no exponent.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    if let Some(d) = parse_short_decimal(s) {
+        return Some(d);
+    }
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let ok = !body.is_empty()
         && body.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -554,6 +691,37 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
         return None;
     }
     s.parse::<Decimal>().ok()
+}
+
+/// Unsigned digits with an optional fraction, at most 18 digits in all (paid amounts, hours,
+/// premiums): the mantissa and scale read directly, as `Decimal::from_str` reads them, without
+/// its general machinery. `None` for anything else.
+fn parse_short_decimal(s: &str) -> Option<Decimal> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut digits = 0usize;
+    let mut scale: Option<u32> = None;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                digits += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' if scale.is_none() && digits > 0 => scale = Some(0),
+            _ => return None,
+        }
+    }
+    match scale {
+        Some(0) => None,
+        _ if digits > 18 => None,
+        scale => Some(Decimal::new(mantissa, scale.unwrap_or(0))),
+    }
 }
 
 /// `YYYY-MM-DD` exactly.
@@ -629,5 +797,64 @@ pub fn resident_text(r: Option<ResidentStatus>) -> &'static str {
         None => "",
         Some(ResidentStatus::Resident) => "resident",
         Some(ResidentStatus::Moonlighting) => "moonlighting",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    /// The short path reads exactly what the general one reads, scale included.
+    #[test]
+    fn short_decimals_read_as_decimal_from_str_reads_them() {
+        for s in [
+            "0",
+            "7",
+            "007",
+            "250000",
+            "0.05",
+            "1234.50",
+            "12.5",
+            "168",
+            "999999999999999999",
+            "99999999999999999.9",
+            "0.000000000000000001",
+            "1.",
+            ".5",
+            "1..2",
+            "",
+            "-5",
+            "+5",
+            "1e5",
+            "12a",
+            "1234567890123456789",
+            "0.0000000000000000001",
+        ] {
+            let want = parse_decimal_general(s);
+            let got = parse_decimal(s);
+            assert_eq!(got, want, "{s}");
+            assert_eq!(got.map(|d| d.scale()), want.map(|d| d.scale()), "{s}");
+            if parse_short_decimal(s).is_some() {
+                assert_eq!(
+                    parse_short_decimal(s).map(|d| d.to_string()),
+                    Decimal::from_str(s).ok().map(|d| d.to_string())
+                );
+            }
+        }
+    }
+
+    fn parse_decimal_general(s: &str) -> Option<Decimal> {
+        let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+        let ok = !body.is_empty()
+            && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && body.chars().filter(|c| *c == '.').count() <= 1
+            && !body.starts_with('.')
+            && !body.ends_with('.');
+        if !ok {
+            return None;
+        }
+        s.parse::<Decimal>().ok()
     }
 }

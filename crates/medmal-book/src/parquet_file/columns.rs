@@ -10,6 +10,7 @@ use arrow_schema::DataType;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+pub(super) use crate::build::trim;
 use crate::build::{COLUMNS, parse_bool, parse_date, parse_decimal};
 
 /// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
@@ -51,19 +52,13 @@ impl DateCache {
         let Some(slot) = usize::try_from(days.wrapping_sub(FIRST_DAY)).ok().and_then(|i| self.dates.get_mut(i)) else {
             return date_from_days(days);
         };
-        if slot.is_none() {
-            *slot = date_from_days(days);
+        match slot {
+            Some(d) => Some(*d),
+            None => {
+                *slot = date_from_days(days);
+                *slot
+            }
         }
-        *slot
-    }
-}
-
-/// `s.trim()`, without looking at the characters when the ends are plainly not white space.
-#[inline]
-pub(super) fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(&a), Some(&b)) if (b'!'..=b'~').contains(&a) && (b'!'..=b'~').contains(&b) => s,
-        _ => s.trim(),
     }
 }
 
@@ -441,32 +436,46 @@ fn fill_cells<T>(out: &mut Vec<Option<T>>, bad: &mut [bool], get: impl Fn(usize)
     }
 }
 
-/// Every cell of a primitive column through `read`, which gives `Err` for a value that does not
-/// read (its row is marked); nulls are `None`.
+/// Call `f` with the index of every null cell, a 64-cell word of the validity bitmap at a time.
+pub(super) fn each_null(nulls: &NullBuffer, mut f: impl FnMut(usize)) {
+    let chunks = nulls.inner().bit_chunks();
+    let words = chunks.iter().chain(std::iter::once(chunks.remainder_bits()));
+    let tail = chunks.remainder_len();
+    for (w, word) in words.enumerate() {
+        let len = if w < chunks.chunk_len() { 64 } else { tail };
+        let mut missing = !word & if len == 64 { u64::MAX } else { (1u64 << len) - 1 };
+        while missing != 0 {
+            f(w * 64 + missing.trailing_zeros() as usize);
+            missing &= missing - 1;
+        }
+    }
+}
+
+/// Every cell of a primitive column through `read`, which gives `None` for a value that does
+/// not read (its row is marked); nulls are `None`.
 fn fill_values<V: Copy, T>(
     out: &mut Vec<Option<T>>,
     bad: &mut [bool],
     values: &[V],
     nulls: Option<&NullBuffer>,
-    mut read: impl FnMut(V) -> Result<T, ()>,
+    read: impl FnMut(V) -> Option<T>,
 ) {
     out.clear();
-    let mut cell = |(i, &v): (usize, &V)| match read(v) {
-        Ok(x) => Some(x),
-        Err(()) => {
-            if let Some(b) = bad.get_mut(i) {
-                *b = true;
-            }
-            None
-        }
-    };
-    match nulls {
-        None => out.extend(values.iter().enumerate().map(&mut cell)),
-        Some(n) => {
-            out.extend(values.iter().enumerate().zip(n.iter()).map(|(c, valid)| if valid { cell(c) } else { None }))
+    out.extend(values.iter().copied().map(read));
+    out.resize_with(bad.len(), || None);
+    // Values that do not read are rare: look for them among the `None`s, skipping nulls.
+    for ((v, b), i) in out.iter().zip(bad.iter_mut()).zip(0..) {
+        if v.is_none() && !is_null(nulls, i) {
+            *b = true;
         }
     }
-    out.resize_with(bad.len(), || None);
+    if let Some(nulls) = nulls {
+        each_null(nulls, |i| {
+            if let Some(v) = out.get_mut(i) {
+                *v = None;
+            }
+        });
+    }
 }
 
 impl Dates<'_> {
@@ -479,7 +488,7 @@ impl Dates<'_> {
         cache: &mut DateCache,
     ) {
         match self {
-            Dates::Days(days, nulls) => fill_values(out, bad, days, *nulls, |d| cache.date(d).ok_or(())),
+            Dates::Days(days, nulls) => fill_values(out, bad, days, *nulls, |d| cache.date(d)),
             _ => fill_cells(out, bad, |i| self.get(name, i)),
         }
     }
@@ -490,11 +499,15 @@ impl Bools<'_> {
         match self {
             Bools::Bits(a) => {
                 out.clear();
-                match a.nulls() {
-                    None => out.extend(a.values().iter().map(Some)),
-                    Some(n) => out.extend(a.values().iter().zip(n.iter()).map(|(v, valid)| valid.then_some(v))),
-                }
+                out.extend(a.values().iter().map(Some));
                 out.resize(bad.len(), None);
+                if let Some(nulls) = a.nulls() {
+                    each_null(nulls, |i| {
+                        if let Some(v) = out.get_mut(i) {
+                            *v = None;
+                        }
+                    });
+                }
             }
             _ => fill_cells(out, bad, |i| self.get(name, i)),
         }
@@ -504,8 +517,8 @@ impl Bools<'_> {
 impl Counts<'_> {
     pub(super) fn fill(&self, name: &'static str, out: &mut Vec<Option<u32>>, bad: &mut [bool]) {
         match self {
-            Counts::I32(v, nulls) => fill_values(out, bad, v, *nulls, |x| u32::try_from(x).map_err(|_| ())),
-            Counts::I64(v, nulls) => fill_values(out, bad, v, *nulls, |x| u32::try_from(x).map_err(|_| ())),
+            Counts::I32(v, nulls) => fill_values(out, bad, v, *nulls, |x| u32::try_from(x).ok()),
+            Counts::I64(v, nulls) => fill_values(out, bad, v, *nulls, |x| u32::try_from(x).ok()),
             _ => fill_cells(out, bad, |i| self.get(name, i)),
         }
     }
@@ -514,9 +527,9 @@ impl Counts<'_> {
 impl Decimals<'_> {
     pub(super) fn fill(&self, name: &'static str, out: &mut Vec<Option<Decimal>>, bad: &mut [bool]) {
         match self {
-            Decimals::Dec(v, nulls, s) => fill_values(out, bad, v, *nulls, |x| decimal(x, *s).ok_or(())),
-            Decimals::I32(v, nulls) => fill_values(out, bad, v, *nulls, |x| Ok(Decimal::from(x))),
-            Decimals::I64(v, nulls) => fill_values(out, bad, v, *nulls, |x| Ok(Decimal::from(x))),
+            Decimals::Dec(v, nulls, s) => fill_values(out, bad, v, *nulls, |x| decimal(x, *s)),
+            Decimals::I32(v, nulls) => fill_values(out, bad, v, *nulls, |x| Some(Decimal::from(x))),
+            Decimals::I64(v, nulls) => fill_values(out, bad, v, *nulls, |x| Some(Decimal::from(x))),
             _ => fill_cells(out, bad, |i| self.get(name, i)),
         }
     }

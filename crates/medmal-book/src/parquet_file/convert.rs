@@ -20,7 +20,7 @@ use medmal_core::practice::{ResidentStatus, Transaction};
 use rust_decimal::Decimal;
 
 use super::columns::{Bools, CellError, Counts, DateCache, Dates, Decimals, Text, display, text};
-use super::tables::{Keyword, Named, Parsed, Table, Texts, keyword};
+use super::tables::{Ids, Keyword, Named, Parsed, Table, Texts, keyword};
 use crate::build::{
     BadRow, BookBuilder, COLUMNS, RowInput, Syms, TextFacts, c, check, parse_form, parse_resident, parse_surgery,
     parse_transaction,
@@ -57,13 +57,10 @@ fn parsed(r: &Result<Sym, String>, name: &'static str) -> Result<Sym, CellError>
     }
 }
 
-/// Every per-value table, kept from batch to batch.
+/// The tables of the text columns that go into the book's dictionaries, kept from batch to
+/// batch by the converting thread.
 #[derive(Debug, Default)]
 struct Tables {
-    transaction: Table<Keyword<Transaction>>,
-    form: Table<Keyword<PolicyForm>>,
-    surgery: Table<Keyword<SurgeryLevel>>,
-    resident: Table<Keyword<ResidentStatus>>,
     carrier: Table<Named>,
     state: Table<Named>,
     role: Table<Named>,
@@ -74,12 +71,8 @@ struct Tables {
     schedule: Table<Parsed>,
 }
 
-/// The texts of a batch's tabled columns, by id.
+/// The texts of those columns in one batch, by id.
 struct BatchTexts<'a> {
-    transaction: Texts<'a>,
-    form: Texts<'a>,
-    surgery: Texts<'a>,
-    resident: Texts<'a>,
     carrier: Texts<'a>,
     state: Texts<'a>,
     role: Texts<'a>,
@@ -90,28 +83,38 @@ struct BatchTexts<'a> {
     schedule: Texts<'a>,
 }
 
+/// Their cells' ids in one batch.
+#[derive(Debug, Default)]
+struct BatchIds {
+    carrier: Ids,
+    state: Ids,
+    role: Ids,
+    specialty: Ids,
+    county: Ids,
+    limits: Ids,
+    deductible: Ids,
+    schedule: Ids,
+}
+
 impl Tables {
-    fn start<'a>(&mut self, b: &Columns<'a>, rows: usize) -> BatchTexts<'a> {
+    fn start<'a>(&mut self, b: &Columns<'a>, ids: &mut BatchIds) -> BatchTexts<'a> {
         BatchTexts {
-            transaction: self.transaction.start(&b.transaction, rows),
-            form: self.form.start(&b.form, rows),
-            surgery: self.surgery.start(&b.surgery, rows),
-            resident: self.resident.start(&b.resident, rows),
-            carrier: self.carrier.start(&b.carrier, rows),
-            state: self.state.start(&b.state, rows),
-            role: self.role.start(&b.role, rows),
-            specialty: self.specialty.start(&b.specialty, rows),
-            county: self.county.start(&b.county, rows),
-            limits: self.limits.start(&b.limits, rows),
-            deductible: self.deductible.start(&b.deductible, rows),
-            schedule: self.schedule.start(&b.schedule, rows),
+            carrier: self.carrier.start(&b.carrier, &mut ids.carrier),
+            state: self.state.start(&b.state, &mut ids.state),
+            role: self.role.start(&b.role, &mut ids.role),
+            specialty: self.specialty.start(&b.specialty, &mut ids.specialty),
+            county: self.county.start(&b.county, &mut ids.county),
+            limits: self.limits.start(&b.limits, &mut ids.limits),
+            deductible: self.deductible.start(&b.deductible, &mut ids.deductible),
+            schedule: self.schedule.start(&b.schedule, &mut ids.schedule),
         }
     }
 }
 
-/// A batch's typed cells, column by column, and the rows with a cell that does not read.
+/// A batch's cells made ready on a decoding thread: the typed and keyword columns read whole,
+/// the rows with a cell that does not read, and the text columns' ids.
 #[derive(Debug, Default)]
-struct Prepared {
+pub(super) struct Prepared {
     bad: Vec<bool>,
     transaction: Vec<Option<Transaction>>,
     form: Vec<Option<PolicyForm>>,
@@ -130,25 +133,109 @@ struct Prepared {
     years_insured: Vec<Option<u32>>,
     locum_days: Vec<Option<u32>>,
     leave_months: Vec<Option<u32>>,
+    ids: BatchIds,
+    /// The keyword columns' ids, each in turn.
+    keyword: Ids,
 }
 
 /// A keyword column's cells through its table.
-fn fill_keyword<'a, T: Copy>(
+fn fill_keyword<T: Copy>(
     table: &mut Table<Keyword<T>>,
-    texts: &Texts<'a>,
+    col: &Text<'_>,
+    ids: &mut Ids,
     out: &mut Vec<Option<T>>,
     bad: &mut [bool],
     make: fn(&str) -> Keyword<T>,
 ) {
+    ids.fill(col, bad.len());
+    let texts = table.start(col, ids);
     out.clear();
-    for (i, b) in bad.iter_mut().enumerate() {
-        out.push(match table.at(texts, i, make) {
+    table.each(&texts, make, |i, v| {
+        out.push(match v {
             Ok(v) => *v,
             Err(_) => {
-                *b = true;
+                if let Some(b) = bad.get_mut(i) {
+                    *b = true;
+                }
                 None
             }
-        });
+        })
+    });
+    out.resize(bad.len(), None);
+}
+
+/// What a decoding thread keeps from batch to batch to make batches ready: the keyword
+/// values (which enter no dictionary, so may be resolved on any thread) and dates.
+#[derive(Debug, Default)]
+pub(super) struct Preparer {
+    transaction: Table<Keyword<Transaction>>,
+    form: Table<Keyword<PolicyForm>>,
+    surgery: Table<Keyword<SurgeryLevel>>,
+    resident: Table<Keyword<ResidentStatus>>,
+    dates: DateCache,
+}
+
+impl Preparer {
+    /// Read a batch's typed and keyword columns whole, marking the rows with a cell that does
+    /// not read, and give the text columns' cells their ids; into `p`, reusing its memory (a
+    /// batch's worth of fresh pages costs more than the work).
+    pub fn prepare(&mut self, batch: &RecordBatch, p: &mut Prepared) -> Result<(), String> {
+        supported(batch)?;
+        let b = Columns::of(batch)?;
+        let n = batch.num_rows();
+        p.bad.clear();
+        p.bad.resize(n, false);
+        let texts = [
+            &b.policy_id,
+            &b.provider_id,
+            &b.carrier,
+            &b.state,
+            &b.transaction,
+            &b.role,
+            &b.specialty,
+            &b.surgery,
+            &b.county,
+            &b.form,
+            &b.limits,
+            &b.deductible,
+            &b.resident,
+            &b.claims,
+            &b.disciplinary,
+            &b.schedule,
+        ];
+        if texts.iter().any(|t| matches!(t, Text::Other)) {
+            // Every row fails; the cell-by-cell reading says where first.
+            p.bad.fill(true);
+            return Ok(());
+        }
+        let bad = &mut p.bad;
+        let ids = &mut p.ids;
+        fill_keyword(&mut self.transaction, &b.transaction, &mut p.keyword, &mut p.transaction, bad, transaction);
+        fill_keyword(&mut self.form, &b.form, &mut p.keyword, &mut p.form, bad, form);
+        fill_keyword(&mut self.surgery, &b.surgery, &mut p.keyword, &mut p.surgery, bad, surgery);
+        fill_keyword(&mut self.resident, &b.resident, &mut p.keyword, &mut p.resident, bad, resident);
+        b.hours_per_week.fill("hours_per_week", &mut p.hours_per_week, bad);
+        b.current_premium.fill("current_premium", &mut p.current_premium, bad);
+        b.effective.fill("effective_date", &mut p.effective, bad, &mut self.dates);
+        b.retro_date.fill("retro_date", &mut p.retro_date, bad, &mut self.dates);
+        b.risk_management.fill("risk_management_date", &mut p.risk_management, bad, &mut self.dates);
+        b.shared_limits.fill("shared_limits", &mut p.shared_limits, bad);
+        b.board_certified.fill("board_certified", &mut p.board_certified, bad);
+        b.society_member.fill("society_member", &mut p.society_member, bad);
+        b.teaching.fill("teaching", &mut p.teaching, bad);
+        b.years_since_training.fill("years_since_training", &mut p.years_since_training, bad);
+        b.years_insured.fill("years_insured", &mut p.years_insured, bad);
+        b.locum_days.fill("locum_days", &mut p.locum_days, bad);
+        b.leave_months.fill("leave_months", &mut p.leave_months, bad);
+        ids.carrier.fill(&b.carrier, n);
+        ids.state.fill(&b.state, n);
+        ids.role.fill(&b.role, n);
+        ids.specialty.fill(&b.specialty, n);
+        ids.county.fill(&b.county, n);
+        ids.limits.fill(&b.limits, n);
+        ids.deductible.fill(&b.deductible, n);
+        ids.schedule.fill(&b.schedule, n);
+        Ok(())
     }
 }
 
@@ -240,39 +327,33 @@ pub(super) struct Converter<'h> {
     /// The data row number of the last row taken.
     row: u64,
     tables: Tables,
-    prepared: Prepared,
-    dates: DateCache,
     header: &'h [String],
 }
 
 impl<'h> Converter<'h> {
-    pub fn new(header: &'h [String], rows: usize) -> Self {
-        let mut builder = BookBuilder::new();
-        builder.reserve(rows);
-        Self {
-            builder,
-            rejected: Vec::new(),
-            row: 0,
-            tables: Tables::default(),
-            prepared: Prepared::default(),
-            dates: DateCache::default(),
-            header,
-        }
+    pub fn new(header: &'h [String]) -> Self {
+        Self { builder: BookBuilder::new(), rejected: Vec::new(), row: 0, tables: Tables::default(), header }
     }
 
-    /// Add a batch's rows. `Ok(false)`: `stop_after` bad rows have been found; read no further.
-    pub fn batch(&mut self, batch: &RecordBatch, stop_after: Option<usize>) -> Result<bool, String> {
-        supported(batch)?;
+    /// Add a batch's rows, made ready by [`Preparer::prepare`], the first of which is data row
+    /// `first_row + 1`. `Ok(false)`: `stop_after` bad rows have been found; read no further.
+    pub fn batch(
+        &mut self,
+        batch: &RecordBatch,
+        p: &mut Prepared,
+        first_row: u64,
+        stop_after: Option<usize>,
+    ) -> Result<bool, String> {
+        self.row = first_row;
         let cols = Columns::of(batch)?;
         let n = batch.num_rows();
-        let texts = self.tables.start(&cols, n);
-        self.prepare(&cols, &texts, n);
+        let texts = self.tables.start(&cols, &mut p.ids);
         for i in 0..n {
             self.row += 1;
-            let result = if self.prepared.bad.get(i).copied().unwrap_or(true) {
+            let result = if p.bad.get(i).copied().unwrap_or(true) {
                 self.row_cell_by_cell(&cols, &texts, i)
             } else {
-                self.row_prepared(&cols, &texts, i)
+                self.row_prepared(&cols, &texts, p, i)
             };
             if let Err((column, message)) = result {
                 let cells = self
@@ -289,56 +370,8 @@ impl<'h> Converter<'h> {
         Ok(true)
     }
 
-    /// Read the typed and keyword columns whole, marking the rows with a cell that does not read.
-    fn prepare(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, n: usize) {
-        let (p, t) = (&mut self.prepared, &mut self.tables);
-        p.bad.clear();
-        p.bad.resize(n, false);
-        let texts = [
-            &b.policy_id,
-            &b.provider_id,
-            &b.carrier,
-            &b.state,
-            &b.transaction,
-            &b.role,
-            &b.specialty,
-            &b.surgery,
-            &b.county,
-            &b.form,
-            &b.limits,
-            &b.deductible,
-            &b.resident,
-            &b.claims,
-            &b.disciplinary,
-            &b.schedule,
-        ];
-        if texts.iter().any(|t| matches!(t, Text::Other)) {
-            p.bad.fill(true);
-            return;
-        }
-        let bad = &mut p.bad;
-        fill_keyword(&mut t.transaction, &x.transaction, &mut p.transaction, bad, transaction);
-        fill_keyword(&mut t.form, &x.form, &mut p.form, bad, form);
-        fill_keyword(&mut t.surgery, &x.surgery, &mut p.surgery, bad, surgery);
-        fill_keyword(&mut t.resident, &x.resident, &mut p.resident, bad, resident);
-        b.hours_per_week.fill("hours_per_week", &mut p.hours_per_week, bad);
-        b.current_premium.fill("current_premium", &mut p.current_premium, bad);
-        b.effective.fill("effective_date", &mut p.effective, bad, &mut self.dates);
-        b.retro_date.fill("retro_date", &mut p.retro_date, bad, &mut self.dates);
-        b.risk_management.fill("risk_management_date", &mut p.risk_management, bad, &mut self.dates);
-        b.shared_limits.fill("shared_limits", &mut p.shared_limits, bad);
-        b.board_certified.fill("board_certified", &mut p.board_certified, bad);
-        b.society_member.fill("society_member", &mut p.society_member, bad);
-        b.teaching.fill("teaching", &mut p.teaching, bad);
-        b.years_since_training.fill("years_since_training", &mut p.years_since_training, bad);
-        b.years_insured.fill("years_insured", &mut p.years_insured, bad);
-        b.locum_days.fill("locum_days", &mut p.locum_days, bad);
-        b.leave_months.fill("leave_months", &mut p.leave_months, bad);
-    }
-
     /// Row `i`, every cell of which reads: its cells from the prepared columns.
-    fn row_prepared(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, i: usize) -> Result<(), CellError> {
-        let p = &self.prepared;
+    fn row_prepared(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, p: &Prepared, i: usize) -> Result<(), CellError> {
         let input = RowInput {
             policy_id: b.policy_id.str(i),
             provider_id: b.provider_id.str(i),
@@ -370,15 +403,14 @@ impl<'h> Converter<'h> {
     /// [`RowInput`]'s fields (after the keyword and decimal columns), as they always have been,
     /// so the error is the first in that order.
     fn row_cell_by_cell(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, i: usize) -> Result<(), CellError> {
-        let t = &mut self.tables;
         is_text(&b.transaction, "transaction")?;
-        let transaction = kw(t.transaction.at(&x.transaction, i, transaction), "transaction")?;
+        let transaction = kw(&transaction(b.transaction.str(i)), "transaction")?;
         is_text(&b.form, "form")?;
-        let form = kw(t.form.at(&x.form, i, form), "form")?;
+        let form = kw(&form(b.form.str(i)), "form")?;
         is_text(&b.surgery, "surgery")?;
-        let surgery = kw(t.surgery.at(&x.surgery, i, surgery), "surgery")?;
+        let surgery = kw(&surgery(b.surgery.str(i)), "surgery")?;
         is_text(&b.resident, "resident")?;
-        let resident = kw(t.resident.at(&x.resident, i, resident), "resident")?;
+        let resident = kw(&resident(b.resident.str(i)), "resident")?;
         let hours_per_week = b.hours_per_week.get("hours_per_week", i)?;
         let current_premium = b.current_premium.get("current_premium", i)?;
         let policy_id = b.policy_id.text("policy_id", i)?;
@@ -552,6 +584,13 @@ mod tests {
         ])
     }
 
+    fn take(c: &mut Converter<'_>, b: &RecordBatch, stop_after: Option<usize>) -> bool {
+        let mut p = Prepared::default();
+        Preparer::default().prepare(b, &mut p).unwrap();
+        let first = c.builder.rows() as u64 + c.rejected.len() as u64;
+        c.batch(b, &mut p, first, stop_after).unwrap()
+    }
+
     fn header(b: &RecordBatch) -> Vec<String> {
         b.schema().fields().iter().map(|f| f.name().clone()).collect()
     }
@@ -563,10 +602,10 @@ mod tests {
         let first = columns((&["bogus", "1M/3M"], &[1, 1, 1]), &["keystone-mutual"], &["Allegheny", ""]);
         let second = columns((&["1M/3M", "bogus"], &[0, 1, 0]), &["keystone-mutual"], &["Allegheny"]);
         let h = header(&first);
-        let mut c = Converter::new(&h, 0);
-        assert!(c.batch(&first, None).unwrap());
+        let mut c = Converter::new(&h);
+        assert!(take(&mut c, &first, None));
         assert!(c.rejected.is_empty(), "{:?}", c.rejected);
-        assert!(c.batch(&second, None).unwrap());
+        assert!(take(&mut c, &second, None));
         let bad: Vec<String> = c.rejected.iter().map(|b| b.to_string()).collect();
         assert_eq!(bad, ["row 5, column limits: `bogus` is not limits; expected per-claim/aggregate such as 1M/3M"]);
         assert_eq!(c.rejected[0].cells[h.iter().position(|x| x == "limits").unwrap()], "bogus");
@@ -581,8 +620,8 @@ mod tests {
     fn a_required_value_present_but_empty_in_the_dictionary_is_missing() {
         let b = columns((&["1M/3M"], &[0, 0]), &["keystone-mutual"], &["  "]);
         let h = header(&b);
-        let mut c = Converter::new(&h, 0);
-        assert!(c.batch(&b, None).unwrap());
+        let mut c = Converter::new(&h);
+        assert!(take(&mut c, &b, None));
         let bad: Vec<String> = c.rejected.iter().map(|b| b.to_string()).collect();
         assert_eq!(
             bad,
@@ -599,9 +638,9 @@ mod tests {
         let second =
             columns((&["1M/3M", "1000000/3000000", "2M/4M"], &[2, 1, 0]), &["keystone-mutual"], &[" Allegheny"]);
         let h = header(&first);
-        let mut c = Converter::new(&h, 0);
-        assert!(c.batch(&first, None).unwrap());
-        assert!(c.batch(&second, None).unwrap());
+        let mut c = Converter::new(&h);
+        assert!(take(&mut c, &first, None));
+        assert!(take(&mut c, &second, None));
         assert!(c.rejected.is_empty(), "{:?}", c.rejected);
         let book = c.builder.finish();
         let limits: Vec<String> = book.dicts.limits.values.iter().map(|l| l.label()).collect();
@@ -624,8 +663,8 @@ mod tests {
             ("form", &["occurrence"], &[0, 0]),
         ]);
         let h = header(&b);
-        let mut c = Converter::new(&h, 0);
-        assert!(c.batch(&b, Some(20)).unwrap());
+        let mut c = Converter::new(&h);
+        assert!(take(&mut c, &b, Some(20)));
         assert_eq!(c.rejected.len(), 1);
         assert_eq!(c.builder.finish().dicts.carrier.values, ["second"]);
     }

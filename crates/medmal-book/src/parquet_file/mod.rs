@@ -4,11 +4,11 @@
 //! arrow dictionary arrays; dates are `Date32`, money `Decimal128`. The reader also accepts
 //! plain strings for any column (what other tools often write) and parses them like CSV cells.
 //!
-//! Reading: arrow's decode of the row groups is most of the work, so it runs on every core,
-//! row groups dealt round-robin to the decoding threads; one thread turns the decoded batches
-//! into rows in file order, which with each distinct text resolved once per batch is quick
-//! enough to keep up. Rows are built once, with their final symbols, in file order: the same
-//! book, dictionaries and row numbers as reading the file row by row.
+//! Reading: row groups are dealt round-robin to one reading thread per core, which decodes
+//! them and turns them into book rows with its own dictionaries, a part per batch. The calling
+//! thread joins the parts in file order, mapping each part's symbols to the book's; the result
+//! is the book, dictionaries and row numbers that reading the file row by row gives
+//! ([`crate::build::BookBuilder::join`]).
 
 mod columns;
 mod convert;
@@ -18,19 +18,19 @@ mod write;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
-use crate::build::{COLUMNS, REQUIRED};
+use crate::build::{BadRow, BookBuilder, COLUMNS, Part, REQUIRED, SymMap};
 use crate::{BookError, Loaded, ReadOptions};
-use convert::Converter;
+use convert::{Converter, Prepared, Preparer};
 pub use write::{write_parquet, write_parquet_in_groups};
 
 const BATCH: usize = 65_536;
 
-/// Decoded batches on their way from a decoding thread to the converting one.
-enum Decoded {
-    Batch(RecordBatch),
+/// Batches read into parts, on their way from a reading thread to the joining one.
+enum Read {
+    /// A batch's rows and the rows rejected, in row order.
+    Part(Box<Part>, Vec<BadRow>),
     /// The row group's last batch has been sent.
     GroupEnd,
     Failed(String),
@@ -57,46 +57,76 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
     }
     let groups = meta.metadata().num_row_groups();
     let rows: i64 = meta.metadata().row_groups().iter().map(|g| g.num_rows()).sum();
-    let decoders = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.max(1));
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.max(1));
     let stop_after = (!options.skip_bad_rows).then_some(options.max_errors);
     let failed = || BookError::Format(format!("{name}: a reader thread failed"));
-
-    // Each decoder its own handle: handles cloned from one share a file position.
-    let files = (0..decoders).map(|_| open()).collect::<Result<Vec<_>, _>>()?;
-    let mut converter = Converter::new(&header, usize::try_from(rows).unwrap_or(0));
+    // Each reader its own handle: handles cloned from one share a file position.
+    let files = (0..readers).map(|_| open()).collect::<Result<Vec<_>, _>>()?;
+    let first_rows: Vec<u64> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .scan(0u64, |at, g| {
+            let first = *at;
+            *at += u64::try_from(g.num_rows()).unwrap_or(0);
+            Some(first)
+        })
+        .collect();
+    let mut book = BookBuilder::new();
+    book.reserve(usize::try_from(rows).unwrap_or(0));
+    let mut rejected = Vec::new();
     std::thread::scope(|s| {
-        let mut handles = Vec::with_capacity(decoders);
-        let mut queues: Vec<Receiver<Decoded>> = Vec::with_capacity(decoders);
+        let mut handles = Vec::with_capacity(readers);
+        let mut queues = Vec::with_capacity(readers);
         for (first, file) in files.into_iter().enumerate() {
-            // Two batches in flight per decoder: enough to keep the converter fed without
-            // holding the file's decoded columns in memory.
+            // Two parts in flight per reader: enough to keep the joining thread fed without
+            // holding much of the file in memory. Joined parts come back to be filled again.
             let (tx, rx) = sync_channel(2);
-            queues.push(rx);
-            let meta = meta.clone();
-            handles.push(s.spawn(move || decode((first..groups).step_by(decoders), &file, &meta, &tx)));
+            let (back_tx, back_rx) = sync_channel(4);
+            queues.push(Queue { parts: rx, back: back_tx, map: SymMap::default() });
+            let (meta, header, first_rows) = (meta.clone(), &header, &first_rows);
+            let groups = (first..groups).step_by(readers);
+            handles.push(
+                s.spawn(move || read_groups(groups, first_rows, &file, &meta, header, stop_after, &tx, &back_rx)),
+            );
         }
-        let result = convert(groups, &queues, &mut converter, stop_after, &format, &failed);
-        // Decoders still sending stop at their next batch.
+        let result = join(groups, &mut queues, &mut book, &mut rejected, stop_after, &format, &failed);
+        // Readers still sending stop at their next part.
         drop(queues);
         let joined = handles.into_iter().all(|h| h.join().is_ok());
         result.and_then(|()| if joined { Ok(()) } else { Err(failed()) })
     })?;
-    let mut rejected = converter.rejected;
     if !options.skip_bad_rows && !rejected.is_empty() {
         rejected.truncate(options.max_errors);
         return Err(BookError::BadRows { name: name.to_string(), rows: rejected });
     }
-    Ok(Loaded { book: converter.builder.finish(), rejected, header })
+    Ok(Loaded { book: book.finish(), rejected, header })
 }
 
-/// Decode row groups `groups` in order, each to its batches and an end mark.
-fn decode(
+/// A reading thread's parts, as the joining thread sees them.
+struct Queue {
+    parts: Receiver<Read>,
+    back: SyncSender<Box<Part>>,
+    /// The reader's symbols → the book's.
+    map: SymMap,
+}
+
+/// Read row groups `groups` in order, each to its parts and an end mark.
+#[allow(clippy::too_many_arguments)]
+fn read_groups(
     groups: impl Iterator<Item = usize>,
+    first_rows: &[u64],
     file: &std::fs::File,
     meta: &ArrowReaderMetadata,
-    tx: &SyncSender<Decoded>,
+    header: &[String],
+    stop_after: Option<usize>,
+    tx: &SyncSender<Read>,
+    recycled: &Receiver<Box<Part>>,
 ) {
-    let send = |d: Decoded| tx.send(d).is_ok();
+    let send = |r: Read| tx.send(r).is_ok();
+    let mut preparer = Preparer::default();
+    let mut prepared = Prepared::default();
+    let mut converter = Converter::new(header);
     for g in groups {
         let reader = file.try_clone().map_err(|e| e.to_string()).and_then(|f| {
             ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
@@ -108,48 +138,60 @@ fn decode(
         let reader = match reader {
             Ok(r) => r,
             Err(e) => {
-                send(Decoded::Failed(e));
+                send(Read::Failed(e));
                 return;
             }
         };
+        let mut row = first_rows.get(g).copied().unwrap_or(0);
         for batch in reader {
-            let ok = match batch {
-                Ok(b) => send(Decoded::Batch(b)),
-                Err(e) => {
-                    send(Decoded::Failed(e.to_string()));
-                    return;
-                }
-            };
-            if !ok {
+            let read = batch.map_err(|e| e.to_string()).and_then(|b| {
+                preparer.prepare(&b, &mut prepared)?;
+                converter.batch(&b, &mut prepared, row, stop_after)?;
+                row += b.num_rows() as u64;
+                Ok(())
+            });
+            if let Err(e) = read {
+                send(Read::Failed(e));
+                return;
+            }
+            let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
+            let part = converter.builder.take_part(spare);
+            if !send(Read::Part(Box::new(part), std::mem::take(&mut converter.rejected))) {
                 return;
             }
         }
-        if !send(Decoded::GroupEnd) {
+        if !send(Read::GroupEnd) {
             return;
         }
     }
 }
 
-/// Take every row group's batches in file order (group `g` from decoder `g % decoders`).
-fn convert(
+/// Join every row group's parts in file order (group `g` from reader `g % readers`).
+fn join(
     groups: usize,
-    queues: &[Receiver<Decoded>],
-    converter: &mut Converter<'_>,
+    queues: &mut [Queue],
+    book: &mut BookBuilder,
+    rejected: &mut Vec<BadRow>,
     stop_after: Option<usize>,
     format: &dyn Fn(&dyn std::fmt::Display) -> BookError,
     failed: &dyn Fn() -> BookError,
 ) -> Result<(), BookError> {
+    let readers = queues.len().max(1);
     for g in 0..groups {
-        let queue = queues.get(g % queues.len().max(1)).ok_or_else(failed)?;
+        let queue = queues.get_mut(g % readers).ok_or_else(failed)?;
         loop {
-            match queue.recv() {
-                Ok(Decoded::Batch(batch)) => {
-                    if !converter.batch(&batch, stop_after).map_err(|e| format(&e))? {
+            match queue.parts.recv() {
+                Ok(Read::Part(mut part, bad)) => {
+                    book.join(&mut part, &mut queue.map);
+                    rejected.extend(bad);
+                    if stop_after.is_some_and(|n| rejected.len() >= n) {
                         return Ok(());
                     }
+                    // A reader with enough to fill, or gone, does without.
+                    let _ = queue.back.try_send(part);
                 }
-                Ok(Decoded::GroupEnd) => break,
-                Ok(Decoded::Failed(e)) => return Err(format(&e)),
+                Ok(Read::GroupEnd) => break,
+                Ok(Read::Failed(e)) => return Err(format(&e)),
                 Err(_) => return Err(failed()),
             }
         }

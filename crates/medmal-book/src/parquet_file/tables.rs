@@ -4,7 +4,7 @@
 use arrow_array::{Array, ArrayRef, StringArray};
 use medmal_core::book::{PHYSICIAN, Sym};
 
-use super::columns::{Keys, Text, trim};
+use super::columns::{Keys, Text, each_null, trim};
 
 /// The id of an empty (null) cell.
 const EMPTY: u32 = u32::MAX;
@@ -30,6 +30,64 @@ impl<'a> Texts<'a> {
     }
 }
 
+/// A text column's cells as ids of its distinct texts: a dictionary column's keys (nulls and
+/// keys out of range, which arrow does not allow, the empty id), or for plain strings the order
+/// of first appearance in the batch. Worked out on the decoding threads.
+#[derive(Debug, Default)]
+pub(super) struct Ids {
+    ids: Vec<u32>,
+    /// For a plain-string column: the row where each distinct text first appears.
+    first_rows: Vec<u32>,
+}
+
+impl Ids {
+    /// Give the cells of `col` their ids, reusing this one's memory.
+    pub fn fill(&mut self, col: &Text<'_>, rows: usize) {
+        let Ids { ids, first_rows } = self;
+        ids.clear();
+        first_rows.clear();
+        match col {
+            Text::Dict { keys, nulls, values, .. } => {
+                let n = u32::try_from(values.len()).unwrap_or(EMPTY);
+                match keys {
+                    Keys::I32(k) => ids.extend(k.iter().map(|&k| u32::try_from(k).unwrap_or(EMPTY))),
+                    Keys::U32(k) => ids.extend(k.iter().copied()),
+                }
+                for id in ids.iter_mut() {
+                    if *id >= n {
+                        *id = EMPTY;
+                    }
+                }
+                if let Some(nulls) = nulls {
+                    each_null(nulls, |i| {
+                        if let Some(id) = ids.get_mut(i) {
+                            *id = EMPTY;
+                        }
+                    });
+                }
+            }
+            Text::Plain(_) => {
+                let mut seen: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+                for i in 0..rows {
+                    let s = col.str(i);
+                    let id = if s.is_empty() {
+                        EMPTY
+                    } else {
+                        *seen.entry(s).or_insert_with(|| {
+                            first_rows.push(u32::try_from(i).unwrap_or(u32::MAX));
+                            u32::try_from(first_rows.len() - 1).unwrap_or(EMPTY)
+                        })
+                    };
+                    ids.push(id);
+                }
+            }
+            Text::Missing | Text::Other => {}
+        }
+        // Every cell has an id, whatever the arrays' lengths.
+        ids.resize(rows, EMPTY);
+    }
+}
+
 /// What is known of each distinct text of one column, and the ids of the current batch's cells.
 #[derive(Debug)]
 pub(super) struct Table<T> {
@@ -49,63 +107,43 @@ impl<T> Default for Table<T> {
 }
 
 impl<T> Table<T> {
-    /// Take up a batch's column: give each cell the id of its text. Batches of one row group
-    /// share their dictionary and keep what is known of its values; other columns start afresh.
-    pub fn start<'a>(&mut self, col: &Text<'a>, rows: usize) -> Texts<'a> {
-        self.ids.clear();
-        let texts = match col {
-            Text::Dict { keys, nulls, values, array } => {
-                let n = values.len();
-                let id = |k: Option<usize>| k.filter(|&k| k < n).and_then(|k| u32::try_from(k).ok()).unwrap_or(EMPTY);
-                match keys {
-                    Keys::I32(k) => self.ids.extend(k.iter().map(|&k| id(usize::try_from(k).ok()))),
-                    Keys::U32(k) => self.ids.extend(k.iter().map(|&k| id(usize::try_from(k).ok()))),
-                }
-                if let Some(nulls) = nulls {
-                    for (id, valid) in self.ids.iter_mut().zip(nulls.iter()) {
-                        if !valid {
-                            *id = EMPTY;
-                        }
-                    }
-                }
+    /// Take up a batch's column with its cells' ids (swapped in: `ids` gets the previous
+    /// batch's, to be reused). Batches of one row group share their dictionary and keep what is
+    /// known of its values; a plain column starts afresh.
+    pub fn start<'a>(&mut self, col: &Text<'a>, ids: &mut Ids) -> Texts<'a> {
+        std::mem::swap(&mut self.ids, &mut ids.ids);
+        match col {
+            Text::Dict { values, array, .. } => {
                 if !self.dict.as_ref().is_some_and(|d| std::sync::Arc::ptr_eq(d, array)) {
-                    self.reset(n);
+                    self.reset(values.len());
                     self.dict = Some((*array).clone());
                 }
                 Texts::Dict(values)
             }
-            Text::Plain(a) => {
-                let mut seen: rustc_hash::FxHashMap<&'a str, u32> = rustc_hash::FxHashMap::default();
-                let mut local = Vec::new();
-                for i in 0..a.len() {
-                    let s = if a.is_null(i) { "" } else { trim(a.value(i)) };
-                    let id = if s.is_empty() {
-                        EMPTY
-                    } else {
-                        *seen.entry(s).or_insert_with(|| {
-                            local.push(s);
-                            u32::try_from(local.len() - 1).unwrap_or(EMPTY)
-                        })
-                    };
-                    self.ids.push(id);
-                }
+            Text::Plain(_) => {
+                let local: Vec<&'a str> = ids.first_rows.iter().map(|&r| col.str(r as usize)).collect();
                 self.reset(local.len());
                 self.dict = None;
                 Texts::Local(local)
             }
-            Text::Missing | Text::Other => {
-                self.ids.resize(rows, EMPTY);
-                Texts::None
-            }
-        };
-        // Every cell has an id, whatever the arrays' lengths.
-        self.ids.resize(rows, EMPTY);
-        texts
+            Text::Missing | Text::Other => Texts::None,
+        }
     }
 
     fn reset(&mut self, n: usize) {
         self.slots.clear();
         self.slots.resize_with(n, || None);
+    }
+
+    /// Every cell's entry through `f`, in row order.
+    pub fn each<'a>(&mut self, texts: &Texts<'a>, make: impl Fn(&'a str) -> T, mut f: impl FnMut(usize, &T)) {
+        for (i, &id) in self.ids.iter().enumerate() {
+            let entry = match self.slots.get_mut(id as usize) {
+                Some(slot) => slot.get_or_insert_with(|| make(texts.text(id))),
+                None => self.empty.get_or_insert_with(|| make("")),
+            };
+            f(i, entry);
+        }
     }
 
     /// The entry of cell `i`, made by `make` from the cell's trimmed text when new.
@@ -166,4 +204,25 @@ pub(super) fn keyword<T>(v: &str, expected: &str, parse: fn(&str) -> Option<T>) 
         return Ok(None);
     }
     parse(v).map(Some).ok_or_else(|| format!("`{v}` is not valid; expected {expected}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_buffer::{BooleanBuffer, NullBuffer};
+
+    use super::super::columns::each_null;
+
+    #[test]
+    fn every_null_cell_and_only_those() {
+        let valid: Vec<bool> = (0..300).map(|i| i % 7 != 3 && i % 64 != 63 && !(130..140).contains(&i)).collect();
+        for offset in [0, 5, 64, 70] {
+            for len in [0, 1, 63, 64, 65, 200, 300 - offset] {
+                let nulls = NullBuffer::new(BooleanBuffer::from(valid.clone()).slice(offset, len));
+                let mut got = Vec::new();
+                each_null(&nulls, |i| got.push(i));
+                let want: Vec<usize> = (0..len).filter(|&i| !valid[offset + i]).collect();
+                assert_eq!(got, want, "offset {offset}, len {len}");
+            }
+        }
+    }
 }
