@@ -68,7 +68,8 @@ impl Rounding {
 
     /// Round `x` to a multiple of the unit. The unit is validated positive by the loader.
     pub fn apply(&self, x: Decimal) -> Decimal {
-        if self.unit <= Decimal::ZERO {
+        // The sign and zero tests, not a comparison: this runs after every factor.
+        if self.unit.is_sign_negative() || self.unit.is_zero() {
             return x;
         }
         // A unit of 1, 0.1, 0.01, …: rounding to the unit's decimal places is the same

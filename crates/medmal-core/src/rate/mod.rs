@@ -155,6 +155,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
         practice,
         experience: experience.as_ref().and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
         schedule: &schedule,
+        modifier_steps: provider::ModifierSteps::of(manual),
     };
     let mut providers = Vec::with_capacity(resolved.len());
     for r in &resolved {

@@ -4,7 +4,9 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::{RateError, modifiers, whole_years};
-use crate::manual::{ClassId, Manual, MidLevelMethod, PolicyForm, ProviderStep, SurgeryLevel, TerritoryId};
+use crate::manual::{
+    ClassId, Manual, MidLevelMethod, Modifier, ModifierGroup, PolicyForm, ProviderStep, SurgeryLevel, TerritoryId,
+};
 use crate::money::Money;
 use crate::practice::{Practice, Provider, Role};
 use crate::worksheet::{Line, Percent, ProviderPremium, TailQuote, Text, WorksheetBuilder};
@@ -56,6 +58,51 @@ pub(crate) struct PolicyContext<'a> {
     pub practice: &'a Practice,
     pub experience: Option<Decimal>,
     pub schedule: &'a modifiers::ScheduleFactor,
+    pub modifier_steps: ModifierSteps<'a>,
+}
+
+/// The manual's modifier steps, looked up once per quote rather than once per provider: for
+/// each step in order, its group (or the id of a group the manual lacks), then the group's
+/// modifiers.
+pub(crate) struct ModifierSteps<'m>(Vec<StepEntry<'m>>);
+
+enum StepEntry<'m> {
+    Group(&'m ModifierGroup),
+    Missing(&'m str),
+    Modifier(&'m Modifier),
+}
+
+impl<'m> ModifierSteps<'m> {
+    pub(crate) fn of(manual: &'m Manual) -> Self {
+        let mut entries = Vec::with_capacity(manual.modifier_groups.len() + manual.modifiers.len());
+        for step in &manual.provider_steps {
+            let ProviderStep::Modifiers { group } = step else { continue };
+            match manual.group(group) {
+                Some(g) => {
+                    entries.push(StepEntry::Group(g));
+                    entries.extend(g.modifiers.iter().filter_map(|id| manual.modifier(id)).map(StepEntry::Modifier));
+                }
+                None => entries.push(StepEntry::Missing(group)),
+            }
+        }
+        Self(entries)
+    }
+
+    /// Each step's group and modifiers in turn.
+    fn iter(&self) -> impl Iterator<Item = Result<(&'m ModifierGroup, impl Iterator<Item = &'m Modifier>), &'m str>> {
+        let entries = &self.0;
+        entries.iter().enumerate().filter_map(move |(i, e)| match e {
+            StepEntry::Group(g) => {
+                let mods = entries[i + 1..].iter().map_while(|e| match e {
+                    StepEntry::Modifier(m) => Some(*m),
+                    _ => None,
+                });
+                Some(Ok((*g, mods)))
+            }
+            StepEntry::Missing(id) => Some(Err(*id)),
+            StepEntry::Modifier(_) => None,
+        })
+    }
 }
 
 pub struct RatedProvider {
@@ -309,6 +356,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
         manual.provider_steps.len() + manual.modifiers.len() + manual.schedule.as_ref().map_or(0, |s| s.items.len()),
     );
     let mut mature = super::tail::on_mature_basis(ctx, r).then(|| WorksheetBuilder::amount_only(manual.step_rounding));
+    let mut modifier_steps = ctx.modifier_steps.iter();
 
     if let Basis::Flat { amount, role, shared } = &r.basis {
         let which = if *shared { "shared" } else { "separate" };
@@ -379,13 +427,15 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
                 ws.multiply("Deductible credit", "deductibles", || Text::deductible(ded, opt.credit), factor);
                 also_mature(&mut mature, factor);
             }
-            ProviderStep::Modifiers { group } => {
-                let group = manual
-                    .group(group)
-                    .ok_or_else(|| RateError::new("manual", format!("modifier group `{group}` is not defined")))?;
-                let mods = group.modifiers.iter().filter_map(|id| manual.modifier(id));
-                modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
-            }
+            ProviderStep::Modifiers { .. } => match modifier_steps.next() {
+                Some(Ok((group, mods))) => {
+                    modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
+                }
+                Some(Err(group)) => {
+                    return Err(RateError::new("manual", format!("modifier group `{group}` is not defined")));
+                }
+                None => {}
+            },
             ProviderStep::Schedule => ctx.schedule.apply(&mut ws),
             ProviderStep::Experience => {
                 if let Some(m) = ctx.experience {
