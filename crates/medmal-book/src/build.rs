@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use jiff::civil::Date;
-use medmal_core::book::{Book, BookDicts, BookRow, Dict, ScheduleSelections, Span, Sym, TextColumn};
+use medmal_core::book::{Book, BookDicts, BookRow, Dict, ScheduleSelections, Span, Sym};
 use medmal_core::limits::{parse_amount, parse_limits};
 use medmal_core::manual::{
     Deductible, DeductibleBasis, DeductibleKind, DisciplinaryAction, Limits, PolicyForm, SurgeryLevel,
@@ -224,6 +224,9 @@ pub(crate) struct TextFacts<'a> {
     pub specialty_empty: bool,
 }
 
+/// Hours in a week.
+const MAX_HOURS: Decimal = Decimal::from_parts(168, 0, 0, false, 0);
+
 /// The checks of a row, in the order every reader reports them (a row's error is the first that
 /// fails). `r`'s text cells are not looked at: `t` stands for them.
 pub(crate) fn check(
@@ -237,7 +240,7 @@ pub(crate) fn check(
     let transaction = r.transaction.ok_or_else(|| ("transaction", "missing; expected new or renewal".into()))?;
     let form = r.form.ok_or_else(|| ("form", "missing; expected claims_made or occurrence".into()))?;
     if let Some(h) = r.hours_per_week
-        && (h <= Decimal::ZERO || h > Decimal::from(168))
+        && (h.is_sign_negative() || h.is_zero() || h > MAX_HOURS)
     {
         return Err(("hours_per_week", format!("{h} hours a week; expected more than 0 and at most 168")));
     }
@@ -284,7 +287,7 @@ pub(crate) struct Syms {
 /// same: [`check`]; the limits, deductible and schedule values ([`BookBuilder::limits`], …,
 /// which enter their dictionaries even when the row fails later); the claims and disciplinary
 /// lists ([`BookBuilder::lists`]); the carrier, state, role, specialty and county values, only
-/// for a row that is in ([`BookBuilder::carrier`], …); [`BookBuilder::push_row`].
+/// for a row that is in ([`BookBuilder::carrier`], …); [`BookBuilder::push_row`] and [`BookBuilder::push_ids`].
 #[derive(Debug, Default)]
 pub struct BookBuilder {
     book: Book,
@@ -295,9 +298,7 @@ pub struct BookBuilder {
     county: Interner,
     limits: Parsed<String>,
     deductible: Parsed<String>,
-    /// Keyed by the selections themselves: their decimals compare (and hash) by value, as
-    /// their canonical text would, without writing it.
-    schedule: Parsed<ScheduleSelections>,
+    schedule: Parsed<String>,
     /// How many values of each dictionary earlier parts have carried.
     taken: [usize; 8],
 }
@@ -305,12 +306,11 @@ pub struct BookBuilder {
 /// The rows a builder took since its last part, with the dictionary values they brought: a
 /// stretch of a book read on another thread, to be joined in file order
 /// ([`BookBuilder::join`]). Its rows' symbols are the reading builder's; their claims and
-/// disciplinary spans count from the part's own lists.
+/// disciplinary spans count from the part's own lists. It carries no ids: pushed one by one on
+/// the joining thread, they cost less than growing a column per part.
 #[derive(Debug, Default)]
 pub(crate) struct Part {
     rows: Vec<BookRow>,
-    policy_ids: TextColumn,
-    provider_ids: TextColumn,
     claims: Vec<Claim>,
     disciplinary: Vec<DisciplinaryEvent>,
     /// Dictionary values new since the last part, in order: their symbols follow on from those
@@ -377,8 +377,6 @@ impl BookBuilder {
         spare.disciplinary.clear();
         Part {
             rows: std::mem::replace(&mut b.rows, spare.rows),
-            policy_ids: std::mem::take(&mut b.policy_ids),
-            provider_ids: std::mem::take(&mut b.provider_ids),
             claims: std::mem::replace(&mut b.claims, spare.claims),
             disciplinary: std::mem::replace(&mut b.disciplinary, spare.disciplinary),
             new,
@@ -387,7 +385,8 @@ impl BookBuilder {
 
     /// Add a part read by another builder after this book's rows, its symbols mapped through
     /// `map` (that builder's, grown here by the part's new values) and its spans moved past
-    /// this book's lists. The part is left empty, its buffers to be reused.
+    /// this book's lists; the rows' ids follow ([`Self::push_ids`]). The part is left empty,
+    /// its buffers to be reused.
     ///
     /// Parts joined in file order give the book reading the file row by row gives: a value's
     /// first appearance in the file is its first appearance in the first part that has it,
@@ -407,15 +406,13 @@ impl BookBuilder {
             map.deductible.push(self.deductible.value(&mut d.deductible, v, &deductible_text));
         }
         for v in new.schedule.values {
-            map.schedule.push(self.schedule.value(&mut d.schedule, v, &Clone::clone));
+            map.schedule.push(self.schedule.value(&mut d.schedule, v, &schedule_key));
         }
         let b = &mut self.book;
         let claims_shift = u32::try_from(b.claims.len()).unwrap_or(u32::MAX);
         let disc_shift = u32::try_from(b.disciplinary.len()).unwrap_or(u32::MAX);
         b.claims.append(&mut part.claims);
         b.disciplinary.append(&mut part.disciplinary);
-        b.policy_ids.append(&part.policy_ids);
-        b.provider_ids.append(&part.provider_ids);
         let at = |v: &[Sym], s: Sym| v.get(s as usize).copied().unwrap_or(Sym::MAX);
         b.rows.extend(part.rows.drain(..).map(|mut r| {
             r.carrier = at(&map.carrier, r.carrier);
@@ -461,7 +458,7 @@ impl BookBuilder {
     }
 
     pub(crate) fn schedule(&mut self, s: &str) -> Result<Sym, String> {
-        self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, Clone::clone)
+        self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, schedule_key)
     }
 
     /// Parse a row's claims and disciplinary actions into the book's shared lists; on error the
@@ -491,7 +488,7 @@ impl BookBuilder {
         Ok((span(claims_start, b.claims.len()), span(disc_start, b.disciplinary.len())))
     }
 
-    /// Add a row that passed [`check`], with its symbols and lists.
+    /// Add a row that passed [`check`], with its symbols and lists (its ids: [`Self::push_ids`]).
     pub(crate) fn push_row(
         &mut self,
         row: u64,
@@ -531,8 +528,12 @@ impl BookBuilder {
             schedule: syms.schedule,
             current_premium: r.current_premium,
         });
-        b.policy_ids.push(r.policy_id);
-        b.provider_ids.push(r.provider_id);
+    }
+
+    /// Add the policy and provider ids of the last row added.
+    pub(crate) fn push_ids(&mut self, policy_id: &str, provider_id: &str) {
+        self.book.policy_ids.push(policy_id);
+        self.book.provider_ids.push(provider_id);
     }
 
     /// Add row number `row`; on error nothing is added.
@@ -562,6 +563,7 @@ impl BookBuilder {
             schedule,
         };
         self.push_row(row, r, checked, syms, lists);
+        self.push_ids(r.policy_id, r.provider_id);
         Ok(())
     }
 }
@@ -621,6 +623,57 @@ pub fn parse_schedule(s: &str) -> Result<ScheduleSelections, String> {
         out.push((item.to_string(), adj));
     }
     Ok(out)
+}
+
+/// Selections as a key that two spellings of them share: items in order, each adjustment as
+/// its normalised mantissa and scale (what `Decimal` equality compares; writing the decimal
+/// itself costs several times more, and a book can have tens of thousands of schedules).
+fn schedule_key(s: &ScheduleSelections) -> String {
+    let mut key = String::with_capacity(s.len() * 24);
+    for (item, adj) in s {
+        let (mut m, mut scale) = (adj.mantissa(), adj.scale());
+        while scale > 0 && m % 10 == 0 {
+            m /= 10;
+            scale -= 1;
+        }
+        key.push_str(item);
+        key.push(':');
+        push_int(&mut key, m);
+        key.push('e');
+        push_int(&mut key, i128::from(scale));
+        key.push(';');
+    }
+    key
+}
+
+/// `n` in decimal digits, without the formatting machinery.
+fn push_int(out: &mut String, n: i128) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut n = n.unsigned_abs();
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // Narrow to 64 bits when it fits: 128-bit division is a library call per digit.
+        let digit = match u64::try_from(n) {
+            Ok(small) => {
+                n = u128::from(small / 10);
+                small % 10
+            }
+            Err(_) => {
+                let d = n % 10;
+                n /= 10;
+                u64::try_from(d).unwrap_or(0)
+            }
+        };
+        digits[at] = b'0' + u8::try_from(digit).unwrap_or(0);
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 pub fn schedule_text(s: &ScheduleSelections) -> String {
@@ -842,6 +895,44 @@ mod tests {
                     Decimal::from_str(s).ok().map(|d| d.to_string())
                 );
             }
+        }
+    }
+
+    /// Two selections share a key exactly when they are equal (adjustments compared as
+    /// numbers), as their canonical text would say.
+    #[test]
+    fn schedule_keys_tell_selections_apart_as_their_text_does() {
+        let spellings = [
+            "risk_controls:-0.05",
+            "risk_controls:-0.050",
+            " risk_controls : -0.05 ",
+            "risk_controls:0.05",
+            "risk_controls:-0.5",
+            "risk_controls:-5",
+            "risk_controls:0",
+            "risk_controls:-0.00",
+            "risk_controls:0.0",
+            "risk_controls:-0.05;patient_volume:0.05",
+            "patient_volume:0.05;risk_controls:-0.05",
+            "risk_controls:-0.05;patient_volume:0.050",
+            "risk_controls:100",
+            "risk_controls:10",
+            "",
+        ];
+        for a in spellings {
+            for b in spellings {
+                let (x, y) = (parse_schedule(a).unwrap_or_default(), parse_schedule(b).unwrap_or_default());
+                assert_eq!(schedule_key(&x) == schedule_key(&y), schedule_text(&x) == schedule_text(&y), "{a} / {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for n in [0, 1, -1, 9, 10, -10, 1234567890, i128::from(i64::MAX), i128::from(i64::MIN), i128::MAX, i128::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
         }
     }
 

@@ -111,7 +111,7 @@ pub(super) enum Cell<'a> {
 
 impl<'a> Text<'a> {
     /// The column as text; `Ok(None)` when it is of another type.
-    fn of(a: &'a ArrayRef, name: &str) -> Result<Option<Self>, String> {
+    pub(super) fn of_array(a: &'a ArrayRef, name: &str) -> Result<Option<Self>, String> {
         Ok(Some(match a.data_type() {
             DataType::Utf8 => Text::Plain(a.as_string::<i32>()),
             DataType::Dictionary(k, v) if **v == DataType::Utf8 => match **k {
@@ -168,6 +168,11 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// A column as text; of another type, every cell reads as empty.
+    pub(super) fn of(a: &'a ArrayRef, name: &str) -> Result<Self, String> {
+        Ok(Self::of_array(a, name)?.unwrap_or(Text::Other))
+    }
+
     /// A cell's trimmed text.
     #[inline]
     pub(super) fn str(&self, i: usize) -> &'a str {
@@ -206,7 +211,7 @@ fn column(batch: &RecordBatch, idx: usize) -> Option<&ArrayRef> {
 
 pub(super) fn text<'a>(batch: &'a RecordBatch, idx: usize) -> Result<Text<'a>, String> {
     let Some(a) = column(batch, idx) else { return Ok(Text::Missing) };
-    Ok(Text::of(a, COLUMNS[idx])?.unwrap_or(Text::Other))
+    Ok(Text::of_array(a, COLUMNS[idx])?.unwrap_or(Text::Other))
 }
 
 /// A date column.
@@ -225,7 +230,7 @@ impl<'a> Dates<'a> {
             let a = a.as_primitive::<Date32Type>();
             return Ok(Dates::Days(a.values(), a.nulls()));
         }
-        Ok(Text::of(a, COLUMNS[idx])?.map_or(Dates::Wrong, Dates::Text))
+        Ok(Text::of_array(a, COLUMNS[idx])?.map_or(Dates::Wrong, Dates::Text))
     }
 
     #[inline]
@@ -264,7 +269,7 @@ impl<'a> Bools<'a> {
         if *a.data_type() == DataType::Boolean {
             return Ok(Bools::Bits(a.as_boolean()));
         }
-        Ok(Text::of(a, COLUMNS[idx])?.map_or(Bools::Wrong, Bools::Text))
+        Ok(Text::of_array(a, COLUMNS[idx])?.map_or(Bools::Wrong, Bools::Text))
     }
 
     #[inline]
@@ -305,7 +310,7 @@ impl<'a> Counts<'a> {
                 let a = a.as_primitive::<Int64Type>();
                 Counts::I64(a.values(), a.nulls())
             }
-            _ => Text::of(a, COLUMNS[idx])?.map_or(Counts::Wrong, Counts::Text),
+            _ => Text::of_array(a, COLUMNS[idx])?.map_or(Counts::Wrong, Counts::Text),
         })
     }
 
@@ -358,7 +363,7 @@ impl<'a> Decimals<'a> {
                 let a = a.as_primitive::<Int64Type>();
                 Decimals::I64(a.values(), a.nulls())
             }
-            _ => Text::of(a, COLUMNS[idx])?.map_or(Decimals::Wrong, Decimals::Text),
+            _ => Text::of_array(a, COLUMNS[idx])?.map_or(Decimals::Wrong, Decimals::Text),
         })
     }
 
@@ -458,15 +463,23 @@ fn fill_values<V: Copy, T>(
     bad: &mut [bool],
     values: &[V],
     nulls: Option<&NullBuffer>,
-    read: impl FnMut(V) -> Option<T>,
+    mut read: impl FnMut(V) -> Option<T>,
 ) {
     out.clear();
-    out.extend(values.iter().copied().map(read));
+    let mut unread = false;
+    out.extend(values.iter().map(|&v| {
+        let x = read(v);
+        unread |= x.is_none();
+        x
+    }));
     out.resize_with(bad.len(), || None);
-    // Values that do not read are rare: look for them among the `None`s, skipping nulls.
-    for ((v, b), i) in out.iter().zip(bad.iter_mut()).zip(0..) {
-        if v.is_none() && !is_null(nulls, i) {
-            *b = true;
+    // Values that do not read are rare (null slots hold zeros, which read): look for them
+    // among the `None`s only when there are any, skipping nulls.
+    if unread {
+        for ((v, b), i) in out.iter().zip(bad.iter_mut()).zip(0..) {
+            if v.is_none() && !is_null(nulls, i) {
+                *b = true;
+            }
         }
     }
     if let Some(nulls) = nulls {

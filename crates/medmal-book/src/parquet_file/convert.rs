@@ -322,8 +322,11 @@ fn is_text(col: &Text<'_>, name: &'static str) -> Result<(), CellError> {
 /// Builds a book from a file's record batches, in file order.
 #[derive(Debug)]
 pub(super) struct Converter<'h> {
+    /// The rows, without their ids, which the joining thread adds.
     pub builder: BookBuilder,
     pub rejected: Vec<BadRow>,
+    /// The rows of the batch taken into the book.
+    pub accepted: Vec<u32>,
     /// The data row number of the last row taken.
     row: u64,
     tables: Tables,
@@ -332,7 +335,14 @@ pub(super) struct Converter<'h> {
 
 impl<'h> Converter<'h> {
     pub fn new(header: &'h [String]) -> Self {
-        Self { builder: BookBuilder::new(), rejected: Vec::new(), row: 0, tables: Tables::default(), header }
+        Self {
+            builder: BookBuilder::new(),
+            rejected: Vec::new(),
+            accepted: Vec::new(),
+            row: 0,
+            tables: Tables::default(),
+            header,
+        }
     }
 
     /// Add a batch's rows, made ready by [`Preparer::prepare`], the first of which is data row
@@ -345,6 +355,7 @@ impl<'h> Converter<'h> {
         stop_after: Option<usize>,
     ) -> Result<bool, String> {
         self.row = first_row;
+        self.accepted.clear();
         let cols = Columns::of(batch)?;
         let n = batch.num_rows();
         let texts = self.tables.start(&cols, &mut p.ids);
@@ -355,6 +366,9 @@ impl<'h> Converter<'h> {
             } else {
                 self.row_prepared(&cols, &texts, p, i)
             };
+            if result.is_ok() {
+                self.accepted.push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
             if let Err((column, message)) = result {
                 let cells = self
                     .header

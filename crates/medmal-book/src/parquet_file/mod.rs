@@ -18,6 +18,8 @@ mod write;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use arrow_array::{ArrayRef, RecordBatch};
+use columns::Text;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 use crate::build::{BadRow, BookBuilder, COLUMNS, Part, REQUIRED, SymMap};
@@ -30,7 +32,7 @@ const BATCH: usize = 65_536;
 /// Batches read into parts, on their way from a reading thread to the joining one.
 enum Read {
     /// A batch's rows and the rows rejected, in row order.
-    Part(Box<Part>, Vec<BadRow>),
+    Part(Box<Part>, Ids, Vec<BadRow>),
     /// The row group's last batch has been sent.
     GroupEnd,
     Failed(String),
@@ -103,6 +105,26 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
     Ok(Loaded { book: book.finish(), rejected, header })
 }
 
+/// The ids of a part's rows: the batch's id columns and the rows taken.
+struct Ids {
+    policy: Option<ArrayRef>,
+    provider: Option<ArrayRef>,
+    accepted: Vec<u32>,
+}
+
+impl Ids {
+    fn push(&self, book: &mut BookBuilder) -> Result<(), String> {
+        fn text<'a>(a: &'a Option<ArrayRef>) -> Result<Text<'a>, String> {
+            a.as_ref().map_or(Ok(Text::Missing), |a| Text::of(a, "id"))
+        }
+        let (policy, provider) = (text(&self.policy)?, text(&self.provider)?);
+        for &i in &self.accepted {
+            book.push_ids(policy.str(i as usize), provider.str(i as usize));
+        }
+        Ok(())
+    }
+}
+
 /// A reading thread's parts, as the joining thread sees them.
 struct Queue {
     parts: Receiver<Read>,
@@ -148,15 +170,23 @@ fn read_groups(
                 preparer.prepare(&b, &mut prepared)?;
                 converter.batch(&b, &mut prepared, row, stop_after)?;
                 row += b.num_rows() as u64;
-                Ok(())
+                Ok(b)
             });
-            if let Err(e) = read {
-                send(Read::Failed(e));
-                return;
-            }
+            let b = match read {
+                Ok(b) => b,
+                Err(e) => {
+                    send(Read::Failed(e));
+                    return;
+                }
+            };
             let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
             let part = converter.builder.take_part(spare);
-            if !send(Read::Part(Box::new(part), std::mem::take(&mut converter.rejected))) {
+            let ids = Ids {
+                policy: batch_column(&b, "policy_id"),
+                provider: batch_column(&b, "provider_id"),
+                accepted: std::mem::take(&mut converter.accepted),
+            };
+            if !send(Read::Part(Box::new(part), ids, std::mem::take(&mut converter.rejected))) {
                 return;
             }
         }
@@ -164,6 +194,10 @@ fn read_groups(
             return;
         }
     }
+}
+
+fn batch_column(batch: &RecordBatch, name: &str) -> Option<ArrayRef> {
+    batch.column_by_name(name).cloned()
 }
 
 /// Join every row group's parts in file order (group `g` from reader `g % readers`).
@@ -181,8 +215,9 @@ fn join(
         let queue = queues.get_mut(g % readers).ok_or_else(failed)?;
         loop {
             match queue.parts.recv() {
-                Ok(Read::Part(mut part, bad)) => {
+                Ok(Read::Part(mut part, ids, bad)) => {
                     book.join(&mut part, &mut queue.map);
+                    ids.push(book).map_err(|e| format(&e))?;
                     rejected.extend(bad);
                     if stop_after.is_some_and(|n| rejected.len() >= n) {
                         return Ok(());
