@@ -118,6 +118,11 @@ fn spoil(rows: &mut [Vec<String>]) -> Vec<(u64, &'static str)> {
         (2_499, "limits", "bogus", Some("limits")),
         (2_999, "effective_date", "2026-02-30", Some("effective_date")),
         (3_500, "carrier", "", Some("carrier")),
+        // Later parts of one batch (the reader hands rows over a few thousand at a time).
+        (9_000, "schedule", "risk_controls:-0.05;risk_controls:0.05", Some("schedule")),
+        (16_383, "county", "", Some("county")),
+        (16_384, "limits", "bogus", Some("limits")),
+        (16_500, "limits", "2000000/4000000", None),
         // Spellings of one value: one dictionary entry each.
         (70, "limits", " 1M/3M ", None),
         (71, "limits", "1000000/3000000", None),
@@ -137,7 +142,7 @@ fn spoil(rows: &mut [Vec<String>]) -> Vec<(u64, &'static str)> {
 
 #[test]
 fn parquet_text_in_any_encoding_reads_as_csv_reads_the_same_cells() {
-    let book = generated(4_000, 31);
+    let book = generated(20_000, 31);
     let mut rows = cells(&book);
     let bad = spoil(&mut rows);
     let d = dir("cells");
@@ -147,7 +152,7 @@ fn parquet_text_in_any_encoding_reads_as_csv_reads_the_same_cells() {
     let from_csv = read_book(&csv_path, &skip).unwrap();
     let csv_bad: Vec<(u64, &str)> = from_csv.rejected.iter().map(|b| (b.row, b.column.as_str())).collect();
     assert_eq!(csv_bad, bad);
-    assert_eq!(from_csv.book.len(), 4_000 - bad.len());
+    assert_eq!(from_csv.book.len(), 20_000 - bad.len());
     // Spellings of one value are one entry.
     let limits: Vec<String> = from_csv.book.dicts.limits.values.iter().map(|l| l.label()).collect();
     assert_eq!(limits.iter().filter(|l| *l == "1M/3M").count(), 1, "{limits:?}");
@@ -202,6 +207,17 @@ fn one_dictionary_entry_per_value_across_row_groups() {
         }
     }
     assert_eq!(first_seen, county.iter().map(String::as_str).collect::<Vec<_>>());
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// A batch larger than the reader's parts: the parts join into the same book, claims and all.
+#[test]
+fn a_large_batch_reads_whole() {
+    let book = generated(30_000, 36);
+    let d = dir("large");
+    let path = d.join("book.parquet");
+    medmal_book::write_book(&book, &path).unwrap();
+    assert_eq!(read_book(&path, &ReadOptions::default()).unwrap().book, book);
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -319,6 +319,10 @@ fn is_text(col: &Text<'_>, name: &'static str) -> Result<(), CellError> {
     }
 }
 
+/// Rows per part handed to the joining thread: small parts keep few buffers in flight, and
+/// those few are reused rather than faulted in afresh.
+pub(super) const PART_ROWS: usize = 8_192;
+
 /// Builds a book from a file's record batches, in file order.
 #[derive(Debug)]
 pub(super) struct Converter<'h> {
@@ -347,12 +351,17 @@ impl<'h> Converter<'h> {
 
     /// Add a batch's rows, made ready by [`Preparer::prepare`], the first of which is data row
     /// `first_row + 1`. `Ok(false)`: `stop_after` bad rows have been found; read no further.
+    ///
+    /// Every [`PART_ROWS`] rows and at the end, `part` is called to hand over what has been
+    /// built ([`BookBuilder::take_part`], [`Self::accepted`], [`Self::rejected`]); `false` from
+    /// it stops the batch.
     pub fn batch(
         &mut self,
         batch: &RecordBatch,
         p: &mut Prepared,
         first_row: u64,
         stop_after: Option<usize>,
+        part: &mut dyn FnMut(&mut Self) -> bool,
     ) -> Result<bool, String> {
         self.row = first_row;
         self.accepted.clear();
@@ -360,6 +369,9 @@ impl<'h> Converter<'h> {
         let n = batch.num_rows();
         let texts = self.tables.start(&cols, &mut p.ids);
         for i in 0..n {
+            if i > 0 && i % PART_ROWS == 0 && !part(self) {
+                return Ok(false);
+            }
             self.row += 1;
             let result = if p.bad.get(i).copied().unwrap_or(true) {
                 self.row_cell_by_cell(&cols, &texts, i)
@@ -377,11 +389,12 @@ impl<'h> Converter<'h> {
                     .collect();
                 self.rejected.push(BadRow { row: self.row, column: column.to_string(), message, cells });
                 if stop_after.is_some_and(|n| self.rejected.len() >= n) {
+                    part(self);
                     return Ok(false);
                 }
             }
         }
-        Ok(true)
+        Ok(part(self))
     }
 
     /// Row `i`, every cell of which reads: its cells from the prepared columns.
@@ -602,7 +615,7 @@ mod tests {
         let mut p = Prepared::default();
         Preparer::default().prepare(b, &mut p).unwrap();
         let first = c.builder.rows() as u64 + c.rejected.len() as u64;
-        c.batch(b, &mut p, first, stop_after).unwrap()
+        c.batch(b, &mut p, first, stop_after, &mut |_| true).unwrap()
     }
 
     fn header(b: &RecordBatch) -> Vec<String> {

@@ -166,29 +166,37 @@ fn read_groups(
         };
         let mut row = first_rows.get(g).copied().unwrap_or(0);
         for batch in reader {
-            let read = batch.map_err(|e| e.to_string()).and_then(|b| {
-                preparer.prepare(&b, &mut prepared)?;
-                converter.batch(&b, &mut prepared, row, stop_after)?;
-                row += b.num_rows() as u64;
-                Ok(b)
-            });
-            let b = match read {
+            let b = match batch {
                 Ok(b) => b,
                 Err(e) => {
-                    send(Read::Failed(e));
+                    send(Read::Failed(e.to_string()));
                     return;
                 }
             };
-            let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
-            let part = converter.builder.take_part(spare);
-            let ids = Ids {
-                policy: batch_column(&b, "policy_id"),
-                provider: batch_column(&b, "provider_id"),
-                accepted: std::mem::take(&mut converter.accepted),
+            let (policy, provider) = (batch_column(&b, "policy_id"), batch_column(&b, "provider_id"));
+            let mut sent = true;
+            let mut part = |c: &mut Converter<'_>| {
+                let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
+                let part = c.builder.take_part(spare);
+                let ids = Ids {
+                    policy: policy.clone(),
+                    provider: provider.clone(),
+                    accepted: std::mem::take(&mut c.accepted),
+                };
+                sent = send(Read::Part(Box::new(part), ids, std::mem::take(&mut c.rejected)));
+                sent
             };
-            if !send(Read::Part(Box::new(part), ids, std::mem::take(&mut converter.rejected))) {
+            let read = preparer
+                .prepare(&b, &mut prepared)
+                .and_then(|()| converter.batch(&b, &mut prepared, row, stop_after, &mut part));
+            if let Err(e) = read {
+                send(Read::Failed(e));
                 return;
             }
+            if !sent {
+                return;
+            }
+            row += b.num_rows() as u64;
         }
         if !send(Read::GroupEnd) {
             return;
