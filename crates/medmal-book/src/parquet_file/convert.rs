@@ -7,10 +7,10 @@
 //! rejects only the rows that carry it. Resolution happens at the step of a row at which
 //! [`BookBuilder::push`] would look at the text, so the dictionaries fill in the same order.
 //!
-//! The other columns are read a whole column at a time, in tight loops over arrow's value
-//! buffers. A row with a cell that does not read is read again cell by cell, in the order
-//! [`BookBuilder::push`]'s callers always have, so that its error is the one a row-by-row
-//! reader names first.
+//! The typed and keyword columns are read a whole column at a time first, in tight loops over
+//! arrow's value buffers ([`Preparer`]). A row with a cell that does not read is read again
+//! cell by cell, in the order [`BookBuilder::push`]'s callers always have, so that its error
+//! is the one a row-by-row reader names first.
 
 use arrow_array::RecordBatch;
 use jiff::civil::Date;
@@ -111,10 +111,10 @@ impl Tables {
     }
 }
 
-/// A batch's cells made ready on a decoding thread: the typed and keyword columns read whole,
-/// the rows with a cell that does not read, and the text columns' ids.
+/// A batch's cells made ready before its rows are built: the typed and keyword columns read
+/// whole, the rows with a cell that does not read, and the text columns' ids.
 #[derive(Debug, Default)]
-pub(super) struct Prepared {
+struct Prepared {
     bad: Vec<bool>,
     transaction: Vec<Option<Transaction>>,
     form: Vec<Option<PolicyForm>>,
@@ -164,10 +164,9 @@ fn fill_keyword<T: Copy>(
     out.resize(bad.len(), None);
 }
 
-/// What a decoding thread keeps from batch to batch to make batches ready: the keyword
-/// values (which enter no dictionary, so may be resolved on any thread) and dates.
+/// What is kept from batch to batch to make batches ready: the keyword values and dates.
 #[derive(Debug, Default)]
-pub(super) struct Preparer {
+struct Preparer {
     transaction: Table<Keyword<Transaction>>,
     form: Table<Keyword<PolicyForm>>,
     surgery: Table<Keyword<SurgeryLevel>>,
@@ -179,7 +178,7 @@ impl Preparer {
     /// Read a batch's typed and keyword columns whole, marking the rows with a cell that does
     /// not read, and give the text columns' cells their ids; into `p`, reusing its memory (a
     /// batch's worth of fresh pages costs more than the work).
-    pub fn prepare(&mut self, batch: &RecordBatch, p: &mut Prepared) -> Result<(), String> {
+    fn prepare(&mut self, batch: &RecordBatch, p: &mut Prepared) -> Result<(), String> {
         supported(batch)?;
         let b = Columns::of(batch)?;
         let n = batch.num_rows();
@@ -242,6 +241,7 @@ impl Preparer {
 fn get<T: Copy>(v: &[Option<T>], i: usize) -> Option<T> {
     v.get(i).copied().flatten()
 }
+
 /// The book columns of one batch.
 struct Columns<'a> {
     policy_id: Text<'a>,
@@ -334,6 +334,8 @@ pub(super) struct Converter<'h> {
     /// The data row number of the last row taken.
     row: u64,
     tables: Tables,
+    preparer: Preparer,
+    prepared: Prepared,
     header: &'h [String],
 }
 
@@ -345,6 +347,8 @@ impl<'h> Converter<'h> {
             accepted: Vec::new(),
             row: 0,
             tables: Tables::default(),
+            preparer: Preparer::default(),
+            prepared: Prepared::default(),
             header,
         }
     }
@@ -358,11 +362,26 @@ impl<'h> Converter<'h> {
     pub fn batch(
         &mut self,
         batch: &RecordBatch,
+        first_row: u64,
+        stop_after: Option<usize>,
+        part: &mut dyn FnMut(&mut Self) -> bool,
+    ) -> Result<bool, String> {
+        // Taken out for the batch, so that rows can be built while it is read.
+        let mut p = std::mem::take(&mut self.prepared);
+        let result = self.prepare_and_build(batch, &mut p, first_row, stop_after, part);
+        self.prepared = p;
+        result
+    }
+
+    fn prepare_and_build(
+        &mut self,
+        batch: &RecordBatch,
         p: &mut Prepared,
         first_row: u64,
         stop_after: Option<usize>,
         part: &mut dyn FnMut(&mut Self) -> bool,
     ) -> Result<bool, String> {
+        self.preparer.prepare(batch, p)?;
         self.row = first_row;
         self.accepted.clear();
         let cols = Columns::of(batch)?;
@@ -612,10 +631,8 @@ mod tests {
     }
 
     fn take(c: &mut Converter<'_>, b: &RecordBatch, stop_after: Option<usize>) -> bool {
-        let mut p = Prepared::default();
-        Preparer::default().prepare(b, &mut p).unwrap();
         let first = c.builder.rows() as u64 + c.rejected.len() as u64;
-        c.batch(b, &mut p, first, stop_after, &mut |_| true).unwrap()
+        c.batch(b, first, stop_after, &mut |_| true).unwrap()
     }
 
     fn header(b: &RecordBatch) -> Vec<String> {

@@ -5,10 +5,10 @@
 //! plain strings for any column (what other tools often write) and parses them like CSV cells.
 //!
 //! Reading: row groups are dealt round-robin to one reading thread per core, which decodes
-//! them and turns them into book rows with its own dictionaries, a part per batch. The calling
-//! thread joins the parts in file order, mapping each part's symbols to the book's; the result
-//! is the book, dictionaries and row numbers that reading the file row by row gives
-//! ([`crate::build::BookBuilder::join`]).
+//! them and turns them into book rows with its own dictionaries, handed over in parts of a few
+//! thousand rows. The calling thread joins the parts in file order, mapping each part's
+//! symbols to the book's and adding the rows' ids; the result is the book, dictionaries and
+//! row numbers that reading the file row by row gives ([`crate::build::BookBuilder::join`]).
 
 mod columns;
 mod convert;
@@ -24,14 +24,14 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 
 use crate::build::{BadRow, BookBuilder, COLUMNS, Part, REQUIRED, SymMap};
 use crate::{BookError, Loaded, ReadOptions};
-use convert::{Converter, Prepared, Preparer};
+use convert::Converter;
 pub use write::{write_parquet, write_parquet_in_groups};
 
 const BATCH: usize = 65_536;
 
-/// Batches read into parts, on their way from a reading thread to the joining one.
+/// Rows read into parts, on their way from a reading thread to the joining one.
 enum Read {
-    /// A batch's rows and the rows rejected, in row order.
+    /// Rows of a batch taken and rejected, in row order.
     Part(Box<Part>, Ids, Vec<BadRow>),
     /// The row group's last batch has been sent.
     GroupEnd,
@@ -86,11 +86,9 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
             let (tx, rx) = sync_channel(2);
             let (back_tx, back_rx) = sync_channel(4);
             queues.push(Queue { parts: rx, back: back_tx, map: SymMap::default() });
-            let (meta, header, first_rows) = (meta.clone(), &header, &first_rows);
+            let source = Source { file, meta: meta.clone(), first_rows: &first_rows, header: &header, stop_after };
             let groups = (first..groups).step_by(readers);
-            handles.push(
-                s.spawn(move || read_groups(groups, first_rows, &file, &meta, header, stop_after, &tx, &back_rx)),
-            );
+            handles.push(s.spawn(move || read_groups(groups, &source, &tx, &back_rx)));
         }
         let result = join(groups, &mut queues, &mut book, &mut rejected, stop_after, &format, &failed);
         // Readers still sending stop at their next part.
@@ -133,21 +131,27 @@ struct Queue {
     map: SymMap,
 }
 
-/// Read row groups `groups` in order, each to its parts and an end mark.
-#[allow(clippy::too_many_arguments)]
+/// What a reading thread reads from.
+struct Source<'a> {
+    file: std::fs::File,
+    meta: ArrowReaderMetadata,
+    /// Each row group's first row, counted from 0.
+    first_rows: &'a [u64],
+    header: &'a [String],
+    stop_after: Option<usize>,
+}
+
+/// Read row groups `groups` in order, each to its parts and an end mark; joined parts come
+/// back through `recycled`.
 fn read_groups(
     groups: impl Iterator<Item = usize>,
-    first_rows: &[u64],
-    file: &std::fs::File,
-    meta: &ArrowReaderMetadata,
-    header: &[String],
-    stop_after: Option<usize>,
+    source: &Source<'_>,
     tx: &SyncSender<Read>,
     recycled: &Receiver<Box<Part>>,
 ) {
+    let Source { file, meta, first_rows, header, stop_after } = source;
+    let stop_after = *stop_after;
     let send = |r: Read| tx.send(r).is_ok();
-    let mut preparer = Preparer::default();
-    let mut prepared = Prepared::default();
     let mut converter = Converter::new(header);
     for g in groups {
         let reader = file.try_clone().map_err(|e| e.to_string()).and_then(|f| {
@@ -186,9 +190,7 @@ fn read_groups(
                 sent = send(Read::Part(Box::new(part), ids, std::mem::take(&mut c.rejected)));
                 sent
             };
-            let read = preparer
-                .prepare(&b, &mut prepared)
-                .and_then(|()| converter.batch(&b, &mut prepared, row, stop_after, &mut part));
+            let read = converter.batch(&b, row, stop_after, &mut part);
             if let Err(e) = read {
                 send(Read::Failed(e));
                 return;
