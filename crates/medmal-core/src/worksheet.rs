@@ -449,14 +449,40 @@ impl From<Percent> for Text {
 pub struct Percent(pub Decimal);
 
 impl fmt::Display for Percent {
+    /// Digits written by hand, as the decimal's own `Display` would write them: every modifier
+    /// row shows a percent, and a plain one needs none of the padding that `Display` handles.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}%", percent(self.0))
+        let p = percent(self.0);
+        let scale = p.scale() as usize;
+        // Up to 29 digits, a point, a leading zero, a sign and the percent sign.
+        let mut buf = [0u8; 40];
+        let mut at = buf.len() - 1;
+        buf[at] = b'%';
+        let mut m = p.mantissa().unsigned_abs();
+        let mut written = 0;
+        while m > 0 || written <= scale {
+            if written == scale && scale > 0 {
+                at -= 1;
+                buf[at] = b'.';
+            }
+            at -= 1;
+            buf[at] = b'0' + (m % 10) as u8;
+            m /= 10;
+            written += 1;
+        }
+        if p.is_sign_negative() && !p.is_zero() {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        f.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
     }
 }
 
-/// A fraction in percent: 0.015 → `1.5`.
+/// A fraction in percent: 0.015 → `1.5`. Modifier rows show one each, so the point is moved
+/// on the scale where it can be, rather than by a decimal multiplication.
 fn percent(x: Decimal) -> Decimal {
-    (x * Decimal::ONE_HUNDRED).normalize()
+    let shifted = x.scale().checked_sub(2).and_then(|s| Decimal::try_from_i128_with_scale(x.mantissa(), s).ok());
+    shifted.unwrap_or_else(|| x * Decimal::ONE_HUNDRED).normalize()
 }
 
 impl fmt::Display for Text {
@@ -590,4 +616,27 @@ pub fn replay(lines: &[Line], step_rounding: Option<Rounding>) -> Result<Money, 
         running = l.running;
     }
     Ok(running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hand-written percent digits read exactly as the decimal's own formatting.
+    #[test]
+    fn percents_read_as_the_decimal_shows_them() {
+        let mut values = Vec::new();
+        for scale in 0..=28 {
+            for m in [0i128, 1, -1, 5, -25, 100, 1234, -987_654_321, 79_228_162_514_264_337_593_543_950_335] {
+                values.push(Decimal::from_i128_with_scale(m, scale));
+            }
+        }
+        let mut negative_zero = Decimal::new(0, 3);
+        negative_zero.set_sign_negative(true);
+        values.push(negative_zero);
+        for x in values {
+            let Some(hundredfold) = x.checked_mul(Decimal::ONE_HUNDRED) else { continue };
+            assert_eq!(Percent(x).to_string(), format!("{}%", hundredfold.normalize()), "{x:?}");
+        }
+    }
 }
