@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medmal_book::{BookError, ReadOptions, read_book, write_rejects};
 use medmal_core::Manual;
 use medmal_core::book::{
-    Book, CompiledManual, ImpactOptions, ImpactReport, RowCache, RowOutcome, RowResult, RowStatus, impact,
+    Book, CompiledManual, ImpactOptions, ImpactParts, ImpactReport, RowCache, RowOutcome, RowResult, RowStatus,
 };
 use medmal_core::money::fmt_money;
 use serde::Serialize;
@@ -131,9 +131,9 @@ pub fn run(args: &RerateArgs) -> std::io::Result<ExitCode> {
     } else {
         ProgressBar::hidden()
     };
-    let results = rate_all(book, &from_c, &to_c, threads, &progress);
+    let options = ImpactOptions { movers: args.movers };
+    let (report, results) = rate_all(book, (&from_c, &to_c), threads, options, args.rows.is_some(), &progress);
     progress.finish_and_clear();
-    let report = impact(book, &from_c, &to_c, &results, ImpactOptions { movers: args.movers });
     let rated_done = started.elapsed();
 
     let mut text = Vec::new();
@@ -207,39 +207,56 @@ fn pick_versions<'m>(
     Ok((find(&args.from)?, find(&args.to)?))
 }
 
-/// Rate every row under both versions, the rows split evenly over the threads.
+/// Rate every row under both versions and sum the report, the rows split evenly over the
+/// threads; each thread sums its own rows and the parts are merged in book order. Row results
+/// are kept only when `keep_rows` (for `--rows`).
 fn rate_all(
     book: &Book,
-    from: &CompiledManual<'_>,
-    to: &CompiledManual<'_>,
+    (from, to): (&CompiledManual<'_>, &CompiledManual<'_>),
     threads: usize,
+    options: ImpactOptions,
+    keep_rows: bool,
     progress: &ProgressBar,
-) -> Vec<RowResult> {
+) -> (ImpactReport, Vec<RowResult>) {
     const TICK: usize = 8192;
     let n = book.len();
-    let placeholder = || Err(medmal_core::book::RowError { column: "row", message: String::new() });
-    let mut results: Vec<RowResult> = Vec::with_capacity(n);
-    results.resize_with(n, || RowResult { before: placeholder(), after: placeholder() });
     let chunk = n.div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        for (t, part) in results.chunks_mut(chunk).enumerate() {
-            s.spawn(move || {
-                let start = t * chunk;
-                let (mut from_cache, mut to_cache) = (RowCache::new(), RowCache::new());
-                for (j, slot) in part.iter_mut().enumerate() {
-                    let i = start + j;
-                    *slot = RowResult {
-                        before: from.rate_row_cached(book, i, &mut from_cache),
-                        after: to.rate_row_cached(book, i, &mut to_cache),
-                    };
-                    if (j + 1) % TICK == 0 {
-                        progress.inc(TICK as u64);
+    let parts: Vec<(ImpactParts, Vec<RowResult>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                s.spawn(move || {
+                    let end = (start + chunk).min(n);
+                    let (mut from_cache, mut to_cache) = (RowCache::new(), RowCache::new());
+                    let mut parts = ImpactParts::new(book, from, options);
+                    let mut kept = Vec::with_capacity(if keep_rows { end - start } else { 0 });
+                    for i in start..end {
+                        let r = RowResult {
+                            before: from.rate_row_cached(book, i, &mut from_cache),
+                            after: to.rate_row_cached(book, i, &mut to_cache),
+                        };
+                        parts.add(book, to, i, &r);
+                        if keep_rows {
+                            kept.push(r);
+                        }
+                        if (i - start + 1) % TICK == 0 {
+                            progress.inc(TICK as u64);
+                        }
                     }
-                }
-            });
-        }
+                    (parts, kept)
+                })
+            })
+            .collect();
+        // A panic in a rating thread is a bug; it is raised again rather than lose its rows.
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
-    results
+    let mut report = ImpactParts::new(book, from, options);
+    let mut results = Vec::with_capacity(if keep_rows { n } else { 0 });
+    for (p, kept) in parts {
+        report.merge(p);
+        results.extend(kept);
+    }
+    (report.finish(book, from, to), results)
 }
 
 fn status_text(o: &RowOutcome) -> &'static str {

@@ -95,6 +95,9 @@ pub struct CompiledManual<'m> {
     /// combination), and those that read its claims, actions or locum days (decided per row).
     fixed_rules: Vec<u16>,
     row_rules: Vec<u16>,
+    /// What the per-row rules decide for a provider with no claims, no actions and no locum
+    /// days (most of a book): that depends on the rules alone.
+    clean_history: Fired,
     state_matches: Vec<bool>,
     carrier_matches: Vec<bool>,
     /// How many leading steps depend only on class, role, territory, form year, limits and
@@ -286,16 +289,19 @@ impl<'m> CompiledManual<'m> {
                 )
             })
             .count();
-        let is_fixed = |c: &Condition| {
-            matches!(
-                c,
-                Condition::Class { .. }
-                    | Condition::Specialty { .. }
-                    | Condition::Surgery { .. }
-                    | Condition::Providers { .. }
-                    | Condition::Service { .. }
-                    | Condition::TelehealthOutOfState
-            )
+        // Whether a condition reads only class, specialty and surgery (or nothing of the row);
+        // every condition must be placed, so a new one cannot slip into the wrong list.
+        let is_fixed = |c: &Condition| match c {
+            Condition::Class { .. }
+            | Condition::Specialty { .. }
+            | Condition::Surgery { .. }
+            | Condition::Providers { .. }
+            | Condition::Service { .. }
+            | Condition::TelehealthOutOfState => true,
+            Condition::Claims { .. }
+            | Condition::PaidTotal { .. }
+            | Condition::Disciplinary { .. }
+            | Condition::LocumDays { .. } => false,
         };
         let rules = |fixed: bool| -> Vec<u16> {
             (0..manual.eligibility.len())
@@ -303,9 +309,34 @@ impl<'m> CompiledManual<'m> {
                 .filter_map(|i| u16::try_from(i).ok())
                 .collect()
         };
+        let row_rules = rules(false);
+        let clean = ProviderFacts {
+            effective: jiff::civil::Date::constant(2000, 1, 1),
+            hours_per_week: None,
+            years_since_training: None,
+            resident: None,
+            teaching: false,
+            leave_months: 0,
+            claims: &[],
+            disciplinary: &[],
+            risk_management_course: None,
+            board_certified: false,
+            society_member: false,
+            years_insured_with_carrier: 0,
+            locum_days: 0,
+        };
+        let mut clean_history = Fired::default();
+        for &i in &row_rules {
+            if let Some(rule) = manual.eligibility.get(usize::from(i))
+                && provider_fact(&rule.condition, &clean, None, None).is_some()
+            {
+                clean_history.record(usize::from(i), rule.action);
+            }
+        }
         Self {
             fixed_rules: rules(true),
-            row_rules: rules(false),
+            row_rules,
+            clean_history,
             carrier_matches,
             manual,
             classes,
@@ -566,13 +597,8 @@ impl<'m> CompiledManual<'m> {
         cache: &mut RowCache,
     ) -> (RowStatus, Option<u16>) {
         let class_id = class.and_then(|c| self.classes.get(c as usize).copied());
-        let physician = book
-            .dicts
-            .role
-            .get(row.role)
-            .filter(|r| *r == PHYSICIAN)
-            .map(|_| (book.dicts.specialty.get(row.specialty).map_or("", String::as_str), row.surgery));
-        let fire = |rules: &[u16]| {
+        let is_physician = matches!(self.role.get(row.role as usize), Some(RoleBasis::Physician));
+        let fire = |rules: &[u16], physician: Option<(&str, SurgeryLevel)>| {
             let mut fired = Fired::default();
             for &i in rules {
                 let Some(rule) = self.eligibility.get(usize::from(i)) else { continue };
@@ -594,19 +620,26 @@ impl<'m> CompiledManual<'m> {
             SurgeryLevel::Major => 2,
         };
         let who = u64::from(class.map_or(u16::MAX, |c| c))
-            | u64::from(if physician.is_some() { row.specialty } else { Sym::MAX }) << 16
+            | u64::from(if is_physician { row.specialty } else { Sym::MAX }) << 16
             | surgery << 48;
         let fixed = match cache.appetite.get(&who) {
             Some(f) => *f,
             None => {
-                let f = fire(&self.fixed_rules);
+                let specialty = book.dicts.specialty.get(row.specialty).map_or("", String::as_str);
+                let f = fire(&self.fixed_rules, is_physician.then_some((specialty, row.surgery)));
                 if !cache.off {
                     cache.appetite.insert(who, f);
                 }
                 f
             }
         };
-        fixed.and(fire(&self.row_rules)).outcome()
+        // The per-row rules read claims, actions and locum days only.
+        let history = if facts.claims.is_empty() && facts.disciplinary.is_empty() && facts.locum_days == 0 {
+            self.clean_history
+        } else {
+            fire(&self.row_rules, None)
+        };
+        fixed.and(history).outcome()
     }
 
     /// The reason text of an appetite rule a row fired.

@@ -20,7 +20,7 @@ use crate::practice::{
 };
 
 pub use compile::{CompiledManual, RowCache, RowError, RowOutcome, RowRating, RowStatus};
-pub use impact::{Band, Group, ImpactOptions, ImpactReport, Mover, RowResult, impact};
+pub use impact::{Band, Group, ImpactOptions, ImpactParts, ImpactReport, Mover, RowResult, impact};
 
 /// Index of a value in a [`Dict`].
 pub type Sym = u32;

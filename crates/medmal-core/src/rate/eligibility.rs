@@ -4,6 +4,7 @@
 use std::fmt;
 
 use jiff::civil::Date;
+use rust_decimal::Decimal;
 
 use super::modifiers::ProviderFacts;
 use super::provider::Resolved;
@@ -76,11 +77,17 @@ pub(crate) fn provider_fact(
     let effective = p.effective;
     match condition {
         Condition::Claims { at_least, within_years: years, min_paid } => {
+            if p.claims.is_empty() {
+                return (*at_least == 0).then_some(Fact::Claims { count: 0, years: *years });
+            }
             let window = Window::before(effective, *years);
             let n = p.claims.iter().filter(|c| window.holds(c.reported) && c.paid >= *min_paid).count();
             (n >= *at_least as usize).then_some(Fact::Claims { count: n, years: *years })
         }
         Condition::PaidTotal { amount, within_years: years } => {
+            if p.claims.is_empty() {
+                return (*amount <= Decimal::ZERO).then_some(Fact::Paid { paid: Decimal::ZERO, years: *years });
+            }
             let window = Window::before(effective, *years);
             let paid =
                 crate::money::saturating_sum(p.claims.iter().filter(|c| window.holds(c.reported)).map(|c| c.paid));
