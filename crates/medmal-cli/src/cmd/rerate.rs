@@ -74,9 +74,15 @@ pub fn run(args: &RerateArgs) -> std::io::Result<ExitCode> {
     let started = Instant::now();
     let mut err = std::io::stderr();
     let dir = manuals_dir(args.manuals.clone());
-    let Some(loaded) = load_manuals(&dir)? else { return Ok(ExitCode::from(1)) };
     let options = ReadOptions { skip_bad_rows: args.skip_bad_rows.is_some(), ..ReadOptions::default() };
-    let book_file = match read_book(&args.book, &options) {
+    // The manuals load while the book is read: neither needs the other until rating.
+    let (loaded, book_file) = std::thread::scope(|s| {
+        let manuals = s.spawn(|| load_manuals(&dir));
+        let book_file = read_book(&args.book, &options);
+        (manuals.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), book_file)
+    });
+    let Some(loaded) = loaded? else { return Ok(ExitCode::from(1)) };
+    let book_file = match book_file {
         Ok(b) => b,
         Err(BookError::BadRows { name, rows }) => {
             for r in &rows {

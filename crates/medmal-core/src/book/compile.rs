@@ -10,12 +10,13 @@ use serde::Serialize;
 
 use super::{Book, BookDicts, BookRow, PHYSICIAN, Sym};
 use crate::manual::{
-    Condition, EligibilityAction, EligibilityRule, Manual, MidLevelMethod, Modifier, ModifierGroup, PolicyForm,
-    ProviderStep, SurgeryLevel,
+    Condition, EligibilityAction, EligibilityRule, Manual, MidLevelMethod, Modifier, ModifierGroup, ModifierRule,
+    PolicyForm, ProviderStep, SurgeryLevel,
 };
 use crate::money::{Money, Rounding};
+use crate::practice::ResidentStatus;
 use crate::rate::eligibility::provider_fact;
-use crate::rate::modifiers::{ProviderFacts, adjustment, group_factor, schedule_factor};
+use crate::rate::modifiers::{ProviderFacts, adjustment, group_factor, pick, schedule_factor};
 use crate::rate::provider::{form_factors, physician_class};
 use crate::rate::whole_years;
 use crate::worksheet::WorksheetBuilder;
@@ -65,7 +66,7 @@ enum Step<'m> {
     PolicyForm,
     Limits,
     Deductible,
-    Group(&'m ModifierGroup, Vec<&'m Modifier>),
+    Group(&'m ModifierGroup, Vec<&'m Modifier>, GroupInputs),
     MissingGroup(&'m str),
     Schedule,
     Experience,
@@ -113,8 +114,10 @@ pub struct RowCache {
     /// Off for a one-off row: nothing is looked up or kept.
     off: bool,
     prefix: rustc_hash::FxHashMap<u64, Money>,
-    /// A modifier group's factor by the entries its modifiers picked (see [`group_key`]).
+    /// A modifier group's factor by the entries its modifiers picked, or by the row's inputs
+    /// the modifiers read (see [`group_factor_cached`]).
     groups: rustc_hash::FxHashMap<u64, Option<Decimal>>,
+    by_inputs: rustc_hash::FxHashMap<u64, Option<Decimal>>,
     appetite: rustc_hash::FxHashMap<u64, Fired>,
 }
 
@@ -166,7 +169,7 @@ impl RowCache {
     /// How many running premiums after the leading steps, and how many group factors, the
     /// cache holds.
     pub fn kept(&self) -> (usize, usize) {
-        (self.prefix.len(), self.groups.len())
+        (self.prefix.len(), self.groups.len() + self.by_inputs.len())
     }
 }
 
@@ -263,7 +266,11 @@ impl<'m> CompiledManual<'m> {
                 ProviderStep::Limits => Step::Limits,
                 ProviderStep::Deductible => Step::Deductible,
                 ProviderStep::Modifiers { group } => match manual.group(group) {
-                    Some(g) => Step::Group(g, g.modifiers.iter().filter_map(|id| manual.modifier(id)).collect()),
+                    Some(g) => {
+                        let mods: Vec<&Modifier> = g.modifiers.iter().filter_map(|id| manual.modifier(id)).collect();
+                        let inputs = GroupInputs::of(&mods);
+                        Step::Group(g, mods, inputs)
+                    }
                     None => Step::MissingGroup(group),
                 },
                 ProviderStep::Schedule => Step::Schedule,
@@ -502,6 +509,7 @@ impl<'m> CompiledManual<'m> {
     ) -> Result<(), RowError> {
         let manual = self.manual;
         let Steps { row, facts, class, percent, territory, claims_made_year } = *s;
+        let row_inputs = if cache.off { None } else { RowInputs::of(facts) };
         let not_written =
             |f: &str| err("form", format!("{} does not write {f} in {}", manual.meta.carrier_name, manual.meta.state));
         for (n, step) in self.steps.iter().enumerate().skip(first) {
@@ -559,8 +567,8 @@ impl<'m> CompiledManual<'m> {
                         ));
                     }
                 },
-                Step::Group(group, mods) => {
-                    if let Some(f) = group_factor_cached(n, group, mods, facts, cache) {
+                Step::Group(group, mods, inputs) => {
+                    if let Some(f) = group_factor_cached(n, (group, mods, inputs), facts, row_inputs, cache) {
                         ws.multiply("", "", String::new, f);
                     }
                 }
@@ -682,43 +690,161 @@ fn prefix_key(class: u16, row: &BookRow, territory: u16, claims_made_year: Optio
     )
 }
 
-/// A group's factor for one row, from the cache when another row picked the same entries.
+/// A group's factor for one row, from the cache when another row gave its modifiers the same
+/// inputs or made them pick the same entries: the values and the combined, capped factor are
+/// worked out once per combination.
 fn group_factor_cached(
     step: usize,
-    group: &ModifierGroup,
-    mods: &[&Modifier],
+    (group, mods, inputs): (&ModifierGroup, &[&Modifier], &GroupInputs),
     facts: &ProviderFacts<'_>,
+    row: Option<RowInputs>,
     cache: &mut RowCache,
 ) -> Option<Decimal> {
-    let mut values = [Decimal::ZERO; MAX_KEYED_MODIFIERS];
-    let mut applied = 0;
-    let keyed = mods.len() <= MAX_KEYED_MODIFIERS && !cache.off;
-    let mut key = u64::try_from(step).ok().filter(|s| keyed && *s < 0x100).map(|s| s << 56);
-    for (i, m) in mods.iter().enumerate() {
-        let Some(a) = adjustment(&m.rule, facts) else { continue };
-        key = key.and_then(|k| Some(k | u64::from(u8::try_from(a.pick).ok()?) << (8 * i)));
-        match values.get_mut(applied) {
-            Some(slot) => *slot = a.value,
-            None => key = None,
-        }
-        applied += 1;
+    if cache.off {
+        return group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value))
+            .map(|(f, _)| f);
     }
-    if applied == 0 {
-        return None;
+    // Most rows: the modifiers read only a few small inputs of the row, which are the key.
+    if let (Some(row), Some(step)) = (row, u64::try_from(step).ok().filter(|s| *s < 0x100))
+        && inputs.dated & row.dated == 0
+    {
+        let key = step << 56 | row.key & inputs.mask;
+        if let Some(f) = cache.by_inputs.get(&key) {
+            return *f;
+        }
+        let factor = group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value))
+            .map(|(f, _)| f);
+        cache.by_inputs.insert(key, factor);
+        return factor;
+    }
+    // Otherwise the entries the modifiers picked are the key.
+    let mut key = u64::try_from(step).ok().filter(|s| mods.len() <= MAX_KEYED_MODIFIERS && *s < 0x100).map(|s| s << 56);
+    if key.is_some() {
+        let mut applied = false;
+        for (i, m) in mods.iter().enumerate() {
+            let Some(p) = pick(&m.rule, facts) else { continue };
+            applied = true;
+            key = key.and_then(|k| Some(k | u64::from(u8::try_from(p).ok()?) << (8 * i)));
+        }
+        if !applied {
+            return None;
+        }
     }
     // Picks are 1-based: a modifier that did not apply leaves its byte 0.
     if let Some(f) = key.and_then(|k| cache.groups.get(&k)) {
         return *f;
     }
-    let factor = if applied <= MAX_KEYED_MODIFIERS {
-        group_factor(group, values.iter().take(applied).copied()).map(|(f, _)| f)
-    } else {
-        group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value)).map(|(f, _)| f)
-    };
+    let factor =
+        group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value)).map(|(f, _)| f);
     if let Some(k) = key {
         cache.groups.insert(k, factor);
     }
     factor
+}
+
+/// Dated histories a row may carry: when it carries one a modifier reads by date, the
+/// modifier's result depends on dates, not only on the row's small inputs.
+const CLAIMS: u8 = 1;
+const ACTIONS: u8 = 2;
+const COURSE: u8 = 4;
+
+/// The small inputs of a row that modifiers read, packed into one key (see [`RowInputs::of`]),
+/// and which dated histories it carries.
+#[derive(Debug, Clone, Copy)]
+struct RowInputs {
+    key: u64,
+    dated: u8,
+}
+
+/// Bit fields of [`RowInputs::key`]: (shift, width).
+const HOURS: (u32, u32) = (0, 16);
+const TRAINING: (u32, u32) = (16, 8);
+const RESIDENT: (u32, u32) = (24, 2);
+const TEACHING: (u32, u32) = (26, 1);
+const LEAVE: (u32, u32) = (27, 8);
+const BOARD: (u32, u32) = (35, 1);
+const SOCIETY: (u32, u32) = (36, 1);
+const INSURED: (u32, u32) = (37, 8);
+
+fn field_mask((shift, width): (u32, u32)) -> u64 {
+    ((1u64 << width) - 1) << shift
+}
+
+impl RowInputs {
+    /// `None` when a value does not fit its field (the row is then keyed by its picks).
+    fn of(facts: &ProviderFacts<'_>) -> Option<Self> {
+        let put = |(shift, width): (u32, u32), v: u64| (v < 1 << width).then_some(v << shift);
+        // Hours to the hundredth, 0 for none; finer hours are not packed.
+        let hours = match facts.hours_per_week {
+            None => 0,
+            Some(h) => {
+                let (m, scale) = (h.mantissa(), h.scale());
+                let centi = if scale <= 2 {
+                    m.checked_mul(10i128.pow(2 - scale))?
+                } else {
+                    let finer = 10i128.checked_pow(scale - 2)?;
+                    if m % finer != 0 {
+                        return None;
+                    }
+                    m / finer
+                };
+                u64::try_from(centi).ok()?.checked_add(1)?
+            }
+        };
+        let training = facts.years_since_training.map_or(0, |y| u64::from(y) + 1);
+        let resident = match facts.resident {
+            None => 0,
+            Some(ResidentStatus::Resident) => 1,
+            Some(ResidentStatus::Moonlighting) => 2,
+        };
+        let key = put(HOURS, hours)?
+            | put(TRAINING, training)?
+            | put(RESIDENT, resident)?
+            | put(TEACHING, u64::from(facts.teaching))?
+            | put(LEAVE, u64::from(facts.leave_months))?
+            | put(BOARD, u64::from(facts.board_certified))?
+            | put(SOCIETY, u64::from(facts.society_member))?
+            | put(INSURED, u64::from(facts.years_insured_with_carrier))?;
+        let dated = if facts.claims.is_empty() { 0 } else { CLAIMS }
+            | if facts.disciplinary.is_empty() { 0 } else { ACTIONS }
+            | if facts.risk_management_course.is_none() { 0 } else { COURSE };
+        Some(Self { key, dated })
+    }
+}
+
+/// What a group's modifiers read of a row: the fields of [`RowInputs`], and the dated
+/// histories that, when a row carries them, make the result depend on dates.
+#[derive(Debug, Clone, Copy)]
+struct GroupInputs {
+    mask: u64,
+    dated: u8,
+}
+
+impl GroupInputs {
+    fn of(mods: &[&Modifier]) -> Self {
+        let mut g = GroupInputs { mask: 0, dated: 0 };
+        // Every rule must be placed, so a new one cannot be keyed on inputs it does not read.
+        for m in mods {
+            let (fields, dated): (&[(u32, u32)], u8) = match &m.rule {
+                ModifierRule::PartTime { .. } => (&[HOURS], 0),
+                ModifierRule::NewToPractice { .. } => (&[TRAINING], 0),
+                ModifierRule::Resident { .. } => (&[RESIDENT], 0),
+                ModifierRule::Teaching { .. } => (&[TEACHING], 0),
+                ModifierRule::LeaveOfAbsence { .. } => (&[LEAVE], 0),
+                // Without claims, the years claims-free are the years since training.
+                ModifierRule::ClaimsFree { .. } => (&[TRAINING], CLAIMS),
+                ModifierRule::ClaimsSurcharge { .. } => (&[], CLAIMS),
+                ModifierRule::Disciplinary { .. } => (&[], ACTIONS),
+                ModifierRule::RiskManagement { .. } => (&[], COURSE),
+                ModifierRule::BoardCertified { .. } => (&[BOARD], 0),
+                ModifierRule::SocietyMember { .. } => (&[SOCIETY], 0),
+                ModifierRule::Loyalty { .. } => (&[INSURED], 0),
+            };
+            g.mask |= fields.iter().map(|f| field_mask(*f)).fold(0, |a, b| a | b);
+            g.dated |= dated;
+        }
+        g
+    }
 }
 
 /// At most this many modifiers of one group share a 64-bit cache key (a byte each; the top

@@ -169,6 +169,7 @@ struct Sum {
 }
 
 impl Sum {
+    #[inline]
     fn add(&mut self, x: Money, c: Option<i128>) {
         match c.and_then(|c| self.cents.checked_add(c)) {
             Some(total) => self.cents = total,
@@ -203,6 +204,7 @@ struct Tally {
 }
 
 impl Tally {
+    #[inline]
     fn add(&mut self, p: &Premiums) {
         self.rows += 1;
         self.before.add(p.before, p.before_cents);

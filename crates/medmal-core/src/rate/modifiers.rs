@@ -101,52 +101,83 @@ impl fmt::Display for Why {
 pub(crate) struct Adjusted {
     pub value: Decimal,
     pub why: Why,
-    /// Which entry of the rule applied (1-based; for leave of absence, the months counted).
-    /// With the rule it determines `value`, so a batch can key results on picks alone.
-    pub pick: u32,
 }
 
-fn picked(value: Decimal, why: Why, index: usize) -> Adjusted {
-    Adjusted { value, why, pick: u32::try_from(index).map_or(u32::MAX, |i| i.saturating_add(1)) }
+/// What an evaluation of a modifier yields: the whole [`Adjusted`] for a worksheet, or only
+/// which entry applied ([`Pick`]) for a batch that keys cached factors on picks. The value and
+/// the why are built only when the outcome keeps them.
+pub(crate) trait Outcome: Sized {
+    fn found(pick: u32, value: impl FnOnce() -> Decimal, why: impl FnOnce() -> Why) -> Self;
+
+    /// The rule's entry `index` (0-based) applied.
+    fn entry(index: usize, value: Decimal, why: impl FnOnce() -> Why) -> Self {
+        Self::found(u32::try_from(index).map_or(u32::MAX, |i| i.saturating_add(1)), || value, why)
+    }
+}
+
+impl Outcome for Adjusted {
+    fn found(_: u32, value: impl FnOnce() -> Decimal, why: impl FnOnce() -> Why) -> Self {
+        Adjusted { value: value(), why: why() }
+    }
+}
+
+/// Which entry of a modifier's rule applied, without its value or why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pick(pub u32);
+
+impl Outcome for Pick {
+    fn found(pick: u32, _: impl FnOnce() -> Decimal, _: impl FnOnce() -> Why) -> Self {
+        Pick(pick)
+    }
 }
 
 /// The adjustment one modifier gives one provider, with why; `None` when it does not apply.
 pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<Adjusted> {
+    evaluate(rule, p)
+}
+
+/// Which entry of the modifier applies to the provider; `None` when it does not apply. With
+/// the rule the pick determines the adjustment, so it can stand for it in a cache key.
+pub(crate) fn pick(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<u32> {
+    evaluate::<Pick>(rule, p).map(|p| p.0)
+}
+
+fn evaluate<T: Outcome>(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<T> {
     let effective = p.effective;
     match rule {
         ModifierRule::PartTime { bands } => {
             let hours = p.hours_per_week?;
             // Bands are sorted by max_hours; the first band that holds the hours applies.
             let (i, b) = bands.iter().enumerate().find(|(_, b)| hours <= b.max_hours)?;
-            Some(picked(b.adjustment, Why::Hours { hours, max: b.max_hours }, i))
+            Some(T::entry(i, b.adjustment, || Why::Hours { hours, max: b.max_hours }))
         }
         ModifierRule::NewToPractice { by_year } => {
             let y = p.years_since_training?;
             let (i, (_, a)) = by_year.iter().enumerate().find(|(_, (year, _))| *year == y)?;
-            Some(picked(*a, Why::YearsSinceTraining(y), i))
+            Some(T::entry(i, *a, || Why::YearsSinceTraining(y)))
         }
         ModifierRule::Resident { resident, moonlighting } => match p.resident? {
-            ResidentStatus::Resident => Some(picked(*resident, Why::Resident, 0)),
-            ResidentStatus::Moonlighting => Some(picked(*moonlighting, Why::Moonlighting, 1)),
+            ResidentStatus::Resident => Some(T::entry(0, *resident, || Why::Resident)),
+            ResidentStatus::Moonlighting => Some(T::entry(1, *moonlighting, || Why::Moonlighting)),
         },
-        ModifierRule::Teaching { adjustment } => p.teaching.then(|| picked(*adjustment, Why::Teaching, 0)),
+        ModifierRule::Teaching { adjustment } => p.teaching.then(|| T::entry(0, *adjustment, || Why::Teaching)),
         ModifierRule::LeaveOfAbsence { adjustment, max_months } => {
             if p.leave_months == 0 {
                 return None;
             }
+            // The months counted determine the adjustment: they are the pick.
             let months = p.leave_months.min(*max_months);
-            let adj = *adjustment * Decimal::from(months) / Decimal::from(12);
-            Some(Adjusted {
-                value: round_dp(adj, 4, RoundingMode::HalfUp),
-                why: Why::Leave { months, adjustment: *adjustment },
-                pick: months,
-            })
+            Some(T::found(
+                months,
+                || round_dp(*adjustment * Decimal::from(months) / Decimal::from(12), 4, RoundingMode::HalfUp),
+                || Why::Leave { months, adjustment: *adjustment },
+            ))
         }
         ModifierRule::ClaimsFree { by_years } => {
             let years = claims_free_years(p)?;
             let (i, (y, a)) =
                 by_years.iter().enumerate().filter(|(_, (y, _))| *y <= years).max_by_key(|(_, (y, _))| *y)?;
-            Some(picked(*a, Why::ClaimsFree { years, at_least: *y }, i))
+            Some(T::entry(i, *a, || Why::ClaimsFree { years, at_least: *y }))
         }
         ModifierRule::ClaimsSurcharge { lookback_years, min_paid, rows } => {
             if p.claims.is_empty() {
@@ -163,29 +194,32 @@ pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<A
                 .enumerate()
                 .filter(|(_, r)| count >= r.claims_at_least && paid >= r.paid_at_least)
                 .max_by_key(|(_, r)| r.adjustment)?;
-            let why = Why::ClaimsSurcharge {
+            Some(T::entry(i, r.adjustment, || Why::ClaimsSurcharge {
                 count,
                 min_paid: *min_paid,
                 paid,
                 lookback: *lookback_years,
                 row_claims: r.claims_at_least,
                 row_paid: r.paid_at_least,
-            };
-            Some(picked(r.adjustment, why, i))
+            }))
         }
         ModifierRule::Disciplinary { lookback_years, actions } => {
             if p.disciplinary.is_empty() {
                 return None;
             }
             let window = Window::before(effective, *lookback_years);
-            p.disciplinary
+            // The largest adjustment among the actions in the window; among equal ones the
+            // last event, as a maximum by value keeps it.
+            let (i, adj, event) = p
+                .disciplinary
                 .iter()
                 .filter(|e| window.holds(e.date))
                 .filter_map(|e| {
-                    let (i, (a, adj)) = actions.iter().enumerate().find(|(_, (a, _))| *a == e.action)?;
-                    Some(picked(*adj, Why::Disciplinary { action: *a, date: e.date }, i))
+                    let (i, (_, adj)) = actions.iter().enumerate().find(|(_, (a, _))| *a == e.action)?;
+                    Some((i, *adj, e))
                 })
-                .max_by_key(|a| a.value)
+                .max_by_key(|(_, adj, _)| *adj)?;
+            Some(T::entry(i, adj, || Why::Disciplinary { action: event.action, date: event.date }))
         }
         ModifierRule::RiskManagement { adjustment, valid_months } => {
             let done = p.risk_management_course?;
@@ -193,19 +227,19 @@ pub(crate) fn adjustment(rule: &ModifierRule, p: &ProviderFacts<'_>) -> Option<A
                 return None;
             }
             let expires = add_months(done, *valid_months)?;
-            (effective < expires).then(|| picked(*adjustment, Why::RiskManagement { done, expires }, 0))
+            (effective < expires).then(|| T::entry(0, *adjustment, || Why::RiskManagement { done, expires }))
         }
         ModifierRule::BoardCertified { adjustment } => {
-            p.board_certified.then(|| picked(*adjustment, Why::BoardCertified, 0))
+            p.board_certified.then(|| T::entry(0, *adjustment, || Why::BoardCertified))
         }
         ModifierRule::SocietyMember { adjustment } => {
-            p.society_member.then(|| picked(*adjustment, Why::SocietyMember, 0))
+            p.society_member.then(|| T::entry(0, *adjustment, || Why::SocietyMember))
         }
         ModifierRule::Loyalty { by_years } => {
             let years = p.years_insured_with_carrier;
             let (i, (y, a)) =
                 by_years.iter().enumerate().filter(|(_, (y, _))| *y <= years).max_by_key(|(_, (y, _))| *y)?;
-            Some(picked(*a, Why::Loyalty { years, at_least: *y }, i))
+            Some(T::entry(i, *a, || Why::Loyalty { years, at_least: *y }))
         }
     }
 }
@@ -407,4 +441,117 @@ pub(crate) fn schedule_factor(manual: &Manual, selections: &[(String, Decimal)])
     };
     out.factor = Some((Decimal::ONE + capped, row));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manual::{ClaimSurchargeRow, HoursBand};
+    use crate::practice::Claim;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    fn rules() -> Vec<ModifierRule> {
+        vec![
+            ModifierRule::PartTime {
+                bands: vec![
+                    HoursBand { max_hours: d("10"), adjustment: d("-0.5") },
+                    HoursBand { max_hours: d("20"), adjustment: d("-0.25") },
+                ],
+            },
+            ModifierRule::NewToPractice { by_year: vec![(0, d("-0.5")), (1, d("-0.3")), (2, d("-0.1"))] },
+            ModifierRule::Resident { resident: d("-0.6"), moonlighting: d("-0.4") },
+            ModifierRule::Teaching { adjustment: d("-0.15") },
+            ModifierRule::LeaveOfAbsence { adjustment: d("-0.5"), max_months: 9 },
+            ModifierRule::ClaimsFree { by_years: vec![(3, d("-0.05")), (5, d("-0.1")), (10, d("-0.15"))] },
+            ModifierRule::ClaimsSurcharge {
+                lookback_years: 5,
+                min_paid: d("10000"),
+                rows: vec![
+                    ClaimSurchargeRow { claims_at_least: 1, paid_at_least: d("0"), adjustment: d("0.1") },
+                    ClaimSurchargeRow { claims_at_least: 2, paid_at_least: d("0"), adjustment: d("0.25") },
+                    ClaimSurchargeRow { claims_at_least: 1, paid_at_least: d("500000"), adjustment: d("0.3") },
+                ],
+            },
+            ModifierRule::Disciplinary {
+                lookback_years: 10,
+                actions: vec![
+                    (DisciplinaryAction::LicenseProbation, d("0.25")),
+                    (DisciplinaryAction::PrivilegesRestricted, d("0.25")),
+                    (DisciplinaryAction::LicenseSuspended, d("0.5")),
+                ],
+            },
+            ModifierRule::RiskManagement { adjustment: d("-0.05"), valid_months: 36 },
+            ModifierRule::BoardCertified { adjustment: d("-0.05") },
+            ModifierRule::SocietyMember { adjustment: d("-0.02") },
+            ModifierRule::Loyalty { by_years: vec![(3, d("-0.02")), (5, d("-0.05"))] },
+        ]
+    }
+
+    /// The batch keys cached factors on picks: a modifier picks an entry exactly when it
+    /// applies, and with the rule the pick determines the adjustment, for every rule kind and
+    /// a spread of providers.
+    #[test]
+    fn picks_determine_adjustments() {
+        let effective = Date::constant(2027, 1, 1);
+        let claims = [
+            Claim { reported: Date::constant(2024, 3, 1), paid: d("20000") },
+            Claim { reported: Date::constant(2025, 6, 1), paid: d("600000") },
+            Claim { reported: Date::constant(2015, 6, 1), paid: d("50000") },
+        ];
+        let events = [
+            DisciplinaryEvent { action: DisciplinaryAction::LicenseProbation, date: Date::constant(2020, 1, 1) },
+            DisciplinaryEvent { action: DisciplinaryAction::PrivilegesRestricted, date: Date::constant(2022, 1, 1) },
+            DisciplinaryEvent { action: DisciplinaryAction::LicenseSuspended, date: Date::constant(2010, 1, 1) },
+        ];
+        let courses = [None, Some(Date::constant(2024, 1, 1)), Some(Date::constant(2023, 12, 31)), Some(effective)];
+        let mut seen: std::collections::HashMap<(usize, u32), Decimal> = std::collections::HashMap::new();
+        let mut checked = 0;
+        let mut applied = 0;
+        for hours in [None, Some(d("8")), Some(d("10")), Some(d("15.5")), Some(d("40"))] {
+            for years in [None, Some(0), Some(2), Some(4), Some(12)] {
+                for n_claims in 0..=claims.len() {
+                    for n_events in [0, 1, 2, 3] {
+                        for (k, course) in courses.iter().enumerate() {
+                            let facts = ProviderFacts {
+                                effective,
+                                hours_per_week: hours,
+                                years_since_training: years,
+                                resident: [None, Some(ResidentStatus::Resident), Some(ResidentStatus::Moonlighting)]
+                                    [k % 3],
+                                teaching: k % 2 == 1,
+                                leave_months: [0, 3, 12, 300][k],
+                                claims: &claims[..n_claims],
+                                disciplinary: &events[..n_events],
+                                risk_management_course: *course,
+                                board_certified: n_events % 2 == 0,
+                                society_member: n_claims % 2 == 1,
+                                years_insured_with_carrier: [0, 3, 4, 7][k],
+                                locum_days: 0,
+                            };
+                            for (r, rule) in rules().iter().enumerate() {
+                                let full = adjustment(rule, &facts);
+                                let picked = pick(rule, &facts);
+                                assert_eq!(picked.is_some(), full.is_some(), "{rule:?} {facts:?}");
+                                if let (Some(p), Some(a)) = (picked, full) {
+                                    let first = *seen.entry((r, p)).or_insert(a.value);
+                                    assert_eq!(first, a.value, "pick {p} of {rule:?} gave two values");
+                                    applied += 1;
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(applied > 0 && applied < checked, "the grid must hold providers the rules apply to and not");
+        // Every rule kind applied to someone, several with more than one entry.
+        for r in 0..rules().len() {
+            assert!(seen.keys().any(|(k, _)| *k == r), "rule {r} never applied");
+        }
+        assert!(seen.len() > rules().len() + 5, "{} distinct picks", seen.len());
+    }
 }
