@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use jiff::civil::Date;
-use medmal_core::book::{Book, BookDicts, BookRow, Dict, ScheduleSelections, Span, Sym};
+use medmal_core::book::{Book, BookDicts, BookRow, Dict, ScheduleSelections, Span, Sym, TextColumn};
 use medmal_core::limits::{parse_amount, parse_limits};
 use medmal_core::manual::{
     Deductible, DeductibleBasis, DeductibleKind, DisciplinaryAction, Limits, PolicyForm, SurgeryLevel,
@@ -301,16 +301,20 @@ pub struct BookBuilder {
     schedule: Parsed<String>,
     /// How many values of each dictionary earlier parts have carried.
     taken: [usize; 8],
+    /// The rows the book is expected to hold ([`Self::reserve`]), to size the id columns once
+    /// the first part shows how long ids are.
+    expected_rows: usize,
 }
 
 /// The rows a builder took since its last part, with the dictionary values they brought: a
 /// stretch of a book read on another thread, to be joined in file order
 /// ([`BookBuilder::join`]). Its rows' symbols are the reading builder's; their claims and
-/// disciplinary spans count from the part's own lists. It carries no ids: pushed one by one on
-/// the joining thread, they cost less than growing a column per part.
+/// disciplinary spans count from the part's own lists.
 #[derive(Debug, Default)]
 pub(crate) struct Part {
     rows: Vec<BookRow>,
+    policy_ids: TextColumn,
+    provider_ids: TextColumn,
     claims: Vec<Claim>,
     disciplinary: Vec<DisciplinaryEvent>,
     /// Dictionary values new since the last part, in order: their symbols follow on from those
@@ -350,6 +354,7 @@ impl BookBuilder {
     /// Make room for `rows` more rows.
     pub fn reserve(&mut self, rows: usize) {
         self.book.rows.reserve(rows);
+        self.expected_rows = self.expected_rows.max(self.book.rows.len() + rows);
     }
 
     pub fn finish(self) -> Book {
@@ -373,10 +378,14 @@ impl BookBuilder {
             schedule: new_values(&d.schedule, schedule),
         };
         spare.rows.clear();
+        spare.policy_ids.clear();
+        spare.provider_ids.clear();
         spare.claims.clear();
         spare.disciplinary.clear();
         Part {
             rows: std::mem::replace(&mut b.rows, spare.rows),
+            policy_ids: std::mem::replace(&mut b.policy_ids, spare.policy_ids),
+            provider_ids: std::mem::replace(&mut b.provider_ids, spare.provider_ids),
             claims: std::mem::replace(&mut b.claims, spare.claims),
             disciplinary: std::mem::replace(&mut b.disciplinary, spare.disciplinary),
             new,
@@ -385,8 +394,7 @@ impl BookBuilder {
 
     /// Add a part read by another builder after this book's rows, its symbols mapped through
     /// `map` (that builder's, grown here by the part's new values) and its spans moved past
-    /// this book's lists; the rows' ids follow ([`Self::push_ids`]). The part is left empty,
-    /// its buffers to be reused.
+    /// this book's lists. The part is left to be emptied and reused ([`Self::take_part`]).
     ///
     /// Parts joined in file order give the book reading the file row by row gives: a value's
     /// first appearance in the file is its first appearance in the first part that has it,
@@ -409,12 +417,25 @@ impl BookBuilder {
             map.schedule.push(self.schedule.value(&mut d.schedule, v, &schedule_key));
         }
         let b = &mut self.book;
+        if b.policy_ids.is_empty() && !part.rows.is_empty() {
+            // Size the id columns for the whole book from this part's ids, with some room.
+            let rows = self.expected_rows.max(part.rows.len());
+            let per_row = |t: &TextColumn| t.total_bytes().div_ceil(part.rows.len());
+            for (ids, per_row) in
+                [(&mut b.policy_ids, per_row(&part.policy_ids)), (&mut b.provider_ids, per_row(&part.provider_ids))]
+            {
+                ids.reserve(rows, rows.saturating_mul(per_row).saturating_add(rows / 16));
+            }
+        }
+        b.policy_ids.append(&part.policy_ids);
+        b.provider_ids.append(&part.provider_ids);
         let claims_shift = u32::try_from(b.claims.len()).unwrap_or(u32::MAX);
         let disc_shift = u32::try_from(b.disciplinary.len()).unwrap_or(u32::MAX);
         b.claims.append(&mut part.claims);
         b.disciplinary.append(&mut part.disciplinary);
         let at = |v: &[Sym], s: Sym| v.get(s as usize).copied().unwrap_or(Sym::MAX);
-        b.rows.extend(part.rows.drain(..).map(|mut r| {
+        // Mapped in place, then moved in one copy.
+        for r in &mut part.rows {
             r.carrier = at(&map.carrier, r.carrier);
             r.state = at(&map.state, r.state);
             r.role = at(&map.role, r.role);
@@ -425,8 +446,8 @@ impl BookBuilder {
             r.schedule = at(&map.schedule, r.schedule);
             r.claims.start = r.claims.start.saturating_add(claims_shift);
             r.disciplinary.start = r.disciplinary.start.saturating_add(disc_shift);
-            r
-        }));
+        }
+        b.rows.append(&mut part.rows);
     }
 
     pub(crate) fn carrier(&mut self, s: &str) -> Sym {
@@ -528,6 +549,11 @@ impl BookBuilder {
             schedule: syms.schedule,
             current_premium: r.current_premium,
         });
+    }
+
+    /// The policy and provider id columns, for adding the ids of the rows added.
+    pub(crate) fn ids_mut(&mut self) -> (&mut TextColumn, &mut TextColumn) {
+        (&mut self.book.policy_ids, &mut self.book.provider_ids)
     }
 
     /// Add the policy and provider ids of the last row added.

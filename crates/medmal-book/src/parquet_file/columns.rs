@@ -168,11 +168,6 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// A column as text; of another type, every cell reads as empty.
-    pub(super) fn of(a: &'a ArrayRef, name: &str) -> Result<Self, String> {
-        Ok(Self::of_array(a, name)?.unwrap_or(Text::Other))
-    }
-
     /// A cell's trimmed text.
     #[inline]
     pub(super) fn str(&self, i: usize) -> &'a str {

@@ -12,9 +12,9 @@
 //! cell by cell, in the order [`BookBuilder::push`]'s callers always have, so that its error
 //! is the one a row-by-row reader names first.
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use jiff::civil::Date;
-use medmal_core::book::Sym;
+use medmal_core::book::{Sym, TextColumn};
 use medmal_core::manual::{PolicyForm, SurgeryLevel};
 use medmal_core::practice::{ResidentStatus, Transaction};
 use rust_decimal::Decimal;
@@ -329,8 +329,8 @@ pub(super) struct Converter<'h> {
     /// The rows, without their ids, which the joining thread adds.
     pub builder: BookBuilder,
     pub rejected: Vec<BadRow>,
-    /// The rows of the batch taken into the book.
-    pub accepted: Vec<u32>,
+    /// The rows of the batch taken into the book since the last part, their ids yet to add.
+    accepted: Vec<u32>,
     /// The data row number of the last row taken.
     row: u64,
     tables: Tables,
@@ -388,7 +388,7 @@ impl<'h> Converter<'h> {
         let n = batch.num_rows();
         let texts = self.tables.start(&cols, &mut p.ids);
         for i in 0..n {
-            if i > 0 && i % PART_ROWS == 0 && !part(self) {
+            if i > 0 && i % PART_ROWS == 0 && !self.hand_over(&cols, part) {
                 return Ok(false);
             }
             self.row += 1;
@@ -408,12 +408,21 @@ impl<'h> Converter<'h> {
                     .collect();
                 self.rejected.push(BadRow { row: self.row, column: column.to_string(), message, cells });
                 if stop_after.is_some_and(|n| self.rejected.len() >= n) {
-                    part(self);
+                    self.hand_over(&cols, part);
                     return Ok(false);
                 }
             }
         }
-        Ok(part(self))
+        Ok(self.hand_over(&cols, part))
+    }
+
+    /// Add the ids of the rows taken since the last part, then hand the part over.
+    fn hand_over(&mut self, cols: &Columns<'_>, part: &mut dyn FnMut(&mut Self) -> bool) -> bool {
+        let (policy, provider) = self.builder.ids_mut();
+        push_texts(&cols.policy_id, &self.accepted, policy);
+        push_texts(&cols.provider_id, &self.accepted, provider);
+        self.accepted.clear();
+        part(self)
     }
 
     /// Row `i`, every cell of which reads: its cells from the prepared columns.
@@ -552,6 +561,53 @@ impl<'h> Converter<'h> {
         };
         bk.push_row(self.row, input, checked, syms, lists);
         Ok(())
+    }
+}
+
+/// Add the trimmed texts of cells `rows` (in order) of a text column. Plain strings that need no
+/// trimming, in runs of consecutive rows, are copied a run at a time.
+fn push_texts(col: &Text<'_>, rows: &[u32], out: &mut TextColumn) {
+    let Text::Plain(a) = col else {
+        rows.iter().for_each(|&i| out.push(col.str(i as usize)));
+        return;
+    };
+    let (offsets, data) = (a.value_offsets(), a.value_data());
+    let mut rest = rows;
+    while let Some(&first) = rest.first() {
+        // The run of consecutive rows from `first`.
+        let mut len = 1;
+        while rest.get(len).is_some_and(|&r| r == first + len as u32) {
+            len += 1;
+        }
+        let (run, next) = rest.split_at(len);
+        rest = next;
+        let start = first as usize;
+        let copied =
+            a.null_count() == 0 && offsets.get(start..=start + len).is_some_and(|ends| copy_run(ends, data, out));
+        if !copied {
+            run.iter().for_each(|&i| out.push(col.str(i as usize)));
+        }
+    }
+}
+
+/// Copy the strings between consecutive `offsets` of `data` in one go, if none is empty or
+/// needs trimming (its first and last bytes printable ASCII); `false` (nothing added) if not.
+fn copy_run(offsets: &[i32], data: &[u8], out: &mut TextColumn) -> bool {
+    let (Some(&lo), Some(&hi)) = (offsets.first(), offsets.last()) else { return false };
+    let printable = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
+    let mut ok = true;
+    for w in offsets.windows(2) {
+        let (s, e) = (w[0] as usize, w[1] as usize);
+        ok &= e > s && printable(data.get(s)) && printable(data.get(e.wrapping_sub(1)));
+    }
+    let (Ok(start), Ok(end)) = (usize::try_from(lo), usize::try_from(hi)) else { return false };
+    match data.get(start..end).map(std::str::from_utf8) {
+        Some(Ok(joined)) if ok => {
+            let ends = offsets.get(1..).unwrap_or_default();
+            out.extend_joined(joined, ends.iter().map(|&o| o.wrapping_sub(lo) as u32));
+            true
+        }
+        _ => false,
     }
 }
 

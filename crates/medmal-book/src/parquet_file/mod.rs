@@ -18,13 +18,11 @@ mod write;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use arrow_array::{ArrayRef, RecordBatch};
-use columns::Text;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 use crate::build::{BadRow, BookBuilder, COLUMNS, Part, REQUIRED, SymMap};
 use crate::{BookError, Loaded, ReadOptions};
-use convert::Converter;
+use convert::{Converter, PART_ROWS};
 pub use write::{write_parquet, write_parquet_in_groups};
 
 const BATCH: usize = 65_536;
@@ -32,7 +30,7 @@ const BATCH: usize = 65_536;
 /// Rows read into parts, on their way from a reading thread to the joining one.
 enum Read {
     /// Rows of a batch taken and rejected, in row order.
-    Part(Box<Part>, Ids, Vec<BadRow>),
+    Part(Box<Part>, Vec<BadRow>),
     /// The row group's last batch has been sent.
     GroupEnd,
     Failed(String),
@@ -74,6 +72,8 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
             Some(first)
         })
         .collect();
+    let largest = meta.metadata().row_groups().iter().map(|g| g.num_rows()).max().unwrap_or(0);
+    let in_flight = usize::try_from(largest).unwrap_or(0).div_ceil(PART_ROWS).clamp(1, 256) + 2;
     let mut book = BookBuilder::new();
     book.reserve(usize::try_from(rows).unwrap_or(0));
     let mut rejected = Vec::new();
@@ -81,10 +81,12 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
         let mut handles = Vec::with_capacity(readers);
         let mut queues = Vec::with_capacity(readers);
         for (first, file) in files.into_iter().enumerate() {
-            // Two parts in flight per reader: enough to keep the joining thread fed without
-            // holding much of the file in memory. Joined parts come back to be filled again.
-            let (tx, rx) = sync_channel(2);
-            let (back_tx, back_rx) = sync_channel(4);
+            // A row group's parts in flight per reader: the joining thread takes the groups in
+            // file order, so each reader must be able to read a whole group ahead while the
+            // group before it, another reader's, is joined. Joined parts come back to be filled
+            // again.
+            let (tx, rx) = sync_channel(in_flight);
+            let (back_tx, back_rx) = sync_channel(in_flight);
             queues.push(Queue { parts: rx, back: back_tx, map: SymMap::default() });
             let source = Source { file, meta: meta.clone(), first_rows: &first_rows, header: &header, stop_after };
             let groups = (first..groups).step_by(readers);
@@ -101,26 +103,6 @@ pub fn read_parquet(name: &str, path: &Path, options: &ReadOptions) -> Result<Lo
         return Err(BookError::BadRows { name: name.to_string(), rows: rejected });
     }
     Ok(Loaded { book: book.finish(), rejected, header })
-}
-
-/// The ids of a part's rows: the batch's id columns and the rows taken.
-struct Ids {
-    policy: Option<ArrayRef>,
-    provider: Option<ArrayRef>,
-    accepted: Vec<u32>,
-}
-
-impl Ids {
-    fn push(&self, book: &mut BookBuilder) -> Result<(), String> {
-        fn text<'a>(a: &'a Option<ArrayRef>) -> Result<Text<'a>, String> {
-            a.as_ref().map_or(Ok(Text::Missing), |a| Text::of(a, "id"))
-        }
-        let (policy, provider) = (text(&self.policy)?, text(&self.provider)?);
-        for &i in &self.accepted {
-            book.push_ids(policy.str(i as usize), provider.str(i as usize));
-        }
-        Ok(())
-    }
 }
 
 /// A reading thread's parts, as the joining thread sees them.
@@ -157,7 +139,7 @@ fn read_groups(
         let reader = file.try_clone().map_err(|e| e.to_string()).and_then(|f| {
             ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
                 .with_row_groups(vec![g])
-                .with_batch_size(BATCH)
+                .with_batch_size(PART_ROWS)
                 .build()
                 .map_err(|e| e.to_string())
         });
@@ -177,17 +159,11 @@ fn read_groups(
                     return;
                 }
             };
-            let (policy, provider) = (batch_column(&b, "policy_id"), batch_column(&b, "provider_id"));
             let mut sent = true;
             let mut part = |c: &mut Converter<'_>| {
                 let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
                 let part = c.builder.take_part(spare);
-                let ids = Ids {
-                    policy: policy.clone(),
-                    provider: provider.clone(),
-                    accepted: std::mem::take(&mut c.accepted),
-                };
-                sent = send(Read::Part(Box::new(part), ids, std::mem::take(&mut c.rejected)));
+                sent = send(Read::Part(Box::new(part), std::mem::take(&mut c.rejected)));
                 sent
             };
             let read = converter.batch(&b, row, stop_after, &mut part);
@@ -206,10 +182,6 @@ fn read_groups(
     }
 }
 
-fn batch_column(batch: &RecordBatch, name: &str) -> Option<ArrayRef> {
-    batch.column_by_name(name).cloned()
-}
-
 /// Join every row group's parts in file order (group `g` from reader `g % readers`).
 fn join(
     groups: usize,
@@ -225,9 +197,8 @@ fn join(
         let queue = queues.get_mut(g % readers).ok_or_else(failed)?;
         loop {
             match queue.parts.recv() {
-                Ok(Read::Part(mut part, ids, bad)) => {
+                Ok(Read::Part(mut part, bad)) => {
                     book.join(&mut part, &mut queue.map);
-                    ids.push(book).map_err(|e| format(&e))?;
                     rejected.extend(bad);
                     if stop_after.is_some_and(|n| rejected.len() >= n) {
                         return Ok(());

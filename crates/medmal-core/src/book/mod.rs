@@ -71,6 +71,32 @@ impl TextColumn {
         self.ends.extend(other.ends.iter().map(|e| e.saturating_add(shift)));
     }
 
+    /// Make room for `strings` more strings of `bytes` bytes in all.
+    pub fn reserve(&mut self, strings: usize, bytes: usize) {
+        self.ends.reserve(strings);
+        self.bytes.reserve(bytes);
+    }
+
+    /// Remove every string, keeping the memory.
+    pub fn clear(&mut self) {
+        self.ends.clear();
+        self.bytes.clear();
+    }
+
+    /// The bytes of all strings, back to back.
+    pub fn total_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Add strings that lie back to back in `joined`, each ending at the next of `ends`
+    /// (counted from the start of `joined`, non-decreasing, at most its length).
+    pub fn extend_joined(&mut self, joined: &str, ends: impl IntoIterator<Item = u32>) {
+        let shift = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(joined.len()).unwrap_or(u32::MAX);
+        self.bytes.push_str(joined);
+        self.ends.extend(ends.into_iter().map(|e| shift.saturating_add(e.min(len))));
+    }
+
     pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) as usize };
         let end = self.ends.get(i).copied().unwrap_or(0) as usize;
