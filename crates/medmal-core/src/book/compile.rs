@@ -700,9 +700,10 @@ fn group_factor_cached(
     row: Option<RowInputs>,
     cache: &mut RowCache,
 ) -> Option<Decimal> {
+    let worked_out =
+        || group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value)).map(|(f, _)| f);
     if cache.off {
-        return group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value))
-            .map(|(f, _)| f);
+        return worked_out();
     }
     // Most rows: the modifiers read only a few small inputs of the row, which are the key.
     if let (Some(row), Some(step)) = (row, u64::try_from(step).ok().filter(|s| *s < 0x100))
@@ -712,8 +713,7 @@ fn group_factor_cached(
         if let Some(f) = cache.by_inputs.get(&key) {
             return *f;
         }
-        let factor = group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value))
-            .map(|(f, _)| f);
+        let factor = worked_out();
         cache.by_inputs.insert(key, factor);
         return factor;
     }
@@ -734,8 +734,7 @@ fn group_factor_cached(
     if let Some(f) = key.and_then(|k| cache.groups.get(&k)) {
         return *f;
     }
-    let factor =
-        group_factor(group, mods.iter().filter_map(|m| adjustment(&m.rule, facts)).map(|a| a.value)).map(|(f, _)| f);
+    let factor = worked_out();
     if let Some(k) = key {
         cache.groups.insert(k, factor);
     }
