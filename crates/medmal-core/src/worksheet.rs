@@ -2,22 +2,25 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-use crate::manual::{Deductible, Limits};
+use crate::manual::{Deductible, DisciplinaryAction, Limits};
 use crate::money::{Money, Rounding, fmt_money};
+use crate::rate::modifiers::{CombineWhy, Why};
 
 /// One line of a worksheet: what was done, from which rule and row, with which value, and the
 /// running premium after it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
     /// What the step is, in words: "Claims-made step factor".
-    pub step: Cow<'static, str>,
+    pub step: Label,
     /// Where in the manual the value comes from: `claims_made.steps`, `modifiers.part_time`.
-    pub rule: Cow<'static, str>,
+    pub rule: Label,
     /// The table row or key used: "year 3 (retro 2023-07-01)".
     pub row: Text,
     pub op: Op,
@@ -57,6 +60,158 @@ impl Op {
             Op::Minimum => "≥",
             Op::Note => "·",
         }
+    }
+}
+
+/// A line's step or rule name: a word of the engine's own, or a name from the manual shared by
+/// every line that shows it, so a modifier applied to ten providers is written out once.
+#[derive(Clone)]
+pub struct Label(LabelText);
+
+#[derive(Clone)]
+enum LabelText {
+    Static(&'static str),
+    /// Bytes `start..end` of a shared string, so a modifier's name and rule are written into
+    /// one allocation and each line holds two counted references to it.
+    Part {
+        text: Arc<str>,
+        start: u16,
+        end: u16,
+    },
+    /// A name longer than the parts can count.
+    Whole(Arc<str>),
+}
+
+impl Label {
+    /// Two names written out once, into one shared string: a step's name and its rule
+    /// (`prefix` and `id`, as `modifiers.` and `board_certified`).
+    pub(crate) fn pair(name: &str, prefix: &str, id: &str) -> (Self, Self) {
+        let text = shared_concat(&[name, prefix, id]);
+        let split = name.len();
+        match (u16::try_from(split), u16::try_from(text.len())) {
+            (Ok(start), Ok(end)) => {
+                let step = Self(LabelText::Part { text: text.clone(), start: 0, end: start });
+                (step, Self(LabelText::Part { text, start, end }))
+            }
+            _ => (Self::whole(shared_concat(&[name])), Self::whole(shared_concat(&[prefix, id]))),
+        }
+    }
+
+    /// The parts written out once, as one shared name.
+    pub(crate) fn concat(parts: &[&str]) -> Self {
+        Self::whole(shared_concat(parts))
+    }
+
+    fn whole(text: Arc<str>) -> Self {
+        match u16::try_from(text.len()) {
+            Ok(end) => Self(LabelText::Part { text, start: 0, end }),
+            Err(_) => Self(LabelText::Whole(text)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            LabelText::Static(s) => s,
+            LabelText::Part { text, start, end } => text.get(usize::from(*start)..usize::from(*end)).unwrap_or(text),
+            LabelText::Whole(text) => text,
+        }
+    }
+}
+
+/// The parts joined into one shared string with a single allocation: short names are joined
+/// on the stack first.
+fn shared_concat(parts: &[&str]) -> Arc<str> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut buf = [0u8; 128];
+    if let Some(out) = buf.get_mut(..len) {
+        let mut at = 0;
+        for p in parts {
+            out[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        // Whole strs joined end to end are UTF-8; the check cannot fail.
+        if let Ok(s) = std::str::from_utf8(out) {
+            return Arc::from(s);
+        }
+    }
+    Arc::from(parts.concat())
+}
+
+impl Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Label {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&'static str> for Label {
+    fn from(s: &'static str) -> Self {
+        Self(LabelText::Static(s))
+    }
+}
+
+impl From<String> for Label {
+    fn from(s: String) -> Self {
+        Self::whole(Arc::from(s))
+    }
+}
+
+impl From<Cow<'static, str>> for Label {
+    fn from(s: Cow<'static, str>) -> Self {
+        match s {
+            Cow::Borrowed(s) => s.into(),
+            Cow::Owned(s) => s.into(),
+        }
+    }
+}
+
+impl From<Arc<str>> for Label {
+    fn from(s: Arc<str>) -> Self {
+        Self::whole(s)
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl PartialEq<str> for Label {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Label {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Label {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -186,8 +341,8 @@ impl WorksheetBuilder {
 
     pub fn set<R: Into<Text>>(
         &mut self,
-        step: impl Into<Cow<'static, str>>,
-        rule: impl Into<Cow<'static, str>>,
+        step: impl Into<Label>,
+        rule: impl Into<Label>,
         row: impl FnOnce() -> R,
         value: Money,
     ) {
@@ -197,13 +352,17 @@ impl WorksheetBuilder {
 
     pub fn multiply<R: Into<Text>>(
         &mut self,
-        step: impl Into<Cow<'static, str>>,
-        rule: impl Into<Cow<'static, str>>,
+        step: impl Into<Label>,
+        rule: impl Into<Label>,
         row: impl FnOnce() -> R,
         factor: Decimal,
     ) {
-        match self.running.checked_mul(factor) {
-            Some(x) => self.running = self.settle(x),
+        let product = match &self.step_rounding {
+            Some(r) => r.apply_product(self.running, factor),
+            None => self.running.checked_mul(factor),
+        };
+        match product {
+            Some(x) => self.running = x,
             None => self.overflow = true,
         }
         self.push(step, rule, row, Op::Multiply, factor);
@@ -211,8 +370,8 @@ impl WorksheetBuilder {
 
     pub fn add<R: Into<Text>>(
         &mut self,
-        step: impl Into<Cow<'static, str>>,
-        rule: impl Into<Cow<'static, str>>,
+        step: impl Into<Label>,
+        rule: impl Into<Label>,
         row: impl FnOnce() -> R,
         amount: Money,
     ) {
@@ -225,8 +384,8 @@ impl WorksheetBuilder {
 
     pub fn note<R: Into<Text>>(
         &mut self,
-        step: impl Into<Cow<'static, str>>,
-        rule: impl Into<Cow<'static, str>>,
+        step: impl Into<Label>,
+        rule: impl Into<Label>,
         row: impl FnOnce() -> R,
         value: Decimal,
     ) {
@@ -244,10 +403,37 @@ impl WorksheetBuilder {
         self.push(step, rule, || row, Op::Minimum, minimum);
     }
 
+    /// Lines rated once for every provider alike (the practice's schedule), applied again to
+    /// this worksheet: notes noted, factors and charges applied to its own running premium.
+    /// `false`, with nothing applied, when a line is of a kind that cannot be applied again
+    /// from the line alone (a rounding, whose tie rule is not on the line).
+    pub(crate) fn repeat(&mut self, lines: &[Line]) -> bool {
+        if lines.iter().any(|l| l.op == Op::Round) {
+            return false;
+        }
+        for l in lines {
+            let (step, rule, row) = (l.step.clone(), l.rule.clone(), || l.row.clone());
+            match l.op {
+                Op::Set => self.set(step, rule, row, l.value),
+                Op::Multiply => self.multiply(step, rule, row, l.value),
+                Op::Add => self.add(step, rule, row, l.value),
+                Op::Note => self.note(step, rule, row, l.value),
+                Op::Minimum => {
+                    let above = self.running >= l.value;
+                    self.running = self.running.max(l.value);
+                    let words = if above { "above minimum" } else { "minimum applies" };
+                    self.push(step, rule, || words, Op::Minimum, l.value);
+                }
+                Op::Round => {}
+            }
+        }
+        true
+    }
+
     fn push<R: Into<Text>>(
         &mut self,
-        step: impl Into<Cow<'static, str>>,
-        rule: impl Into<Cow<'static, str>>,
+        step: impl Into<Label>,
+        rule: impl Into<Label>,
         row: impl FnOnce() -> R,
         op: Op,
         value: Decimal,
@@ -276,24 +462,111 @@ pub struct Text(Words);
 enum Words {
     Owned(String),
     Static(&'static str),
+    /// Words written out once for every provider alike (the schedule's rows).
+    Shared(Arc<str>),
+    /// A modifier's adjustment and why: `board certified: -2.5%`.
+    Adjustment {
+        why: ShortWhy,
+        value: Decimal,
+    },
+    AdjustmentBoxed(Box<(Why, Decimal)>),
+    /// How a modifier group's factor came about.
+    Combined(CombineWhy),
     Percent(Percent),
     Rounding(Rounding),
     Limits(Limits),
-    Deductible { deductible: Deductible, credit: Decimal },
-    ClaimsMadeYear { year: u32, mature: bool, retro: Date },
+    Deductible {
+        deductible: Deductible,
+        credit: Decimal,
+    },
+    ClaimsMadeYear {
+        year: u32,
+        mature: bool,
+        retro: Date,
+    },
     // A boxed str, not a String, keeps a line within 128 bytes: moved by a few stores, not a
     // call to memcpy.
-    Share { place: Box<str>, percent: Decimal },
-    Locum { locum_days: u32, free_days: u32, per_day: Money },
-    TailFactor { year: u32, row: u32, length: String },
-    TailBasis { basis: Money, factor: Decimal },
+    Share {
+        place: Box<str>,
+        percent: Decimal,
+    },
+    Locum {
+        locum_days: u32,
+        free_days: u32,
+        per_day: Money,
+    },
+    TailFactor {
+        year: u32,
+        row: u32,
+        length: String,
+    },
+    TailBasis {
+        basis: Money,
+        factor: Decimal,
+    },
     FreeTail(Box<FreeTailWords>),
-    Surcharge { percent: Decimal, premium: Money },
+    Surcharge {
+        percent: Decimal,
+        premium: Money,
+    },
     Entity(Box<EntityWords>),
     Expected(Box<ExpectedWords>),
-    ActualLoss { reported: Date, paid: Money, limit: Money },
+    ActualLoss {
+        reported: Date,
+        paid: Money,
+        limit: Money,
+    },
     Credibility(Box<CredibilityWords>),
     Modification(Box<ModificationWords>),
+}
+
+/// The reasons for a modifier that fit in a few words of memory, kept inline so the commonest
+/// modifier rows need no allocation; the rest are boxed whole.
+#[derive(Clone, Copy)]
+enum ShortWhy {
+    YearsSinceTraining(u32),
+    Resident,
+    Moonlighting,
+    Teaching,
+    ClaimsFree { years: u32, at_least: u32 },
+    Disciplinary { action: DisciplinaryAction, date: Date },
+    RiskManagement { done: Date, expires: Date },
+    BoardCertified,
+    SocietyMember,
+    Loyalty { years: u32, at_least: u32 },
+}
+
+impl ShortWhy {
+    fn of(why: Why) -> Option<Self> {
+        Some(match why {
+            Why::YearsSinceTraining(y) => Self::YearsSinceTraining(y),
+            Why::Resident => Self::Resident,
+            Why::Moonlighting => Self::Moonlighting,
+            Why::Teaching => Self::Teaching,
+            Why::ClaimsFree { years, at_least } => Self::ClaimsFree { years, at_least },
+            Why::Disciplinary { action, date } => Self::Disciplinary { action, date },
+            Why::RiskManagement { done, expires } => Self::RiskManagement { done, expires },
+            Why::BoardCertified => Self::BoardCertified,
+            Why::SocietyMember => Self::SocietyMember,
+            Why::Loyalty { years, at_least } => Self::Loyalty { years, at_least },
+            _ => return None,
+        })
+    }
+
+    fn why(self) -> Why {
+        match self {
+            Self::YearsSinceTraining(y) => Why::YearsSinceTraining(y),
+            Self::Resident => Why::Resident,
+            Self::Moonlighting => Why::Moonlighting,
+            Self::Teaching => Why::Teaching,
+            Self::ClaimsFree { years, at_least } => Why::ClaimsFree { years, at_least },
+            Self::Disciplinary { action, date } => Why::Disciplinary { action, date },
+            Self::RiskManagement { done, expires } => Why::RiskManagement { done, expires },
+            Self::BoardCertified => Why::BoardCertified,
+            Self::SocietyMember => Why::SocietyMember,
+            Self::Loyalty { years, at_least } => Why::Loyalty { years, at_least },
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -344,6 +617,28 @@ struct ModificationWords {
 impl Text {
     pub(crate) fn rounding(r: Rounding) -> Self {
         Self(Words::Rounding(r))
+    }
+
+    /// `{why}: {percent}`, a modifier's row.
+    pub(crate) fn adjustment(why: Why, value: Decimal) -> Self {
+        match ShortWhy::of(why) {
+            Some(why) => Self(Words::Adjustment { why, value }),
+            None => Self(Words::AdjustmentBoxed(Box::new((why, value)))),
+        }
+    }
+
+    /// A modifier group's row: how its factor was combined and capped.
+    pub(crate) fn combined(why: CombineWhy) -> Self {
+        Self(Words::Combined(why))
+    }
+
+    /// The same words, written out now so that copies share them: for rows repeated on every
+    /// provider.
+    pub(crate) fn shared(self) -> Self {
+        match self.0 {
+            Words::Owned(s) => Self(Words::Shared(Arc::from(s))),
+            other => Self(other),
+        }
     }
 
     pub(crate) fn limits(l: Limits) -> Self {
@@ -490,6 +785,10 @@ impl fmt::Display for Text {
         match &self.0 {
             Words::Owned(s) => f.write_str(s),
             Words::Static(s) => f.write_str(s),
+            Words::Shared(s) => f.write_str(s),
+            Words::Adjustment { why, value } => write!(f, "{}: {}", why.why(), Percent(*value)),
+            Words::AdjustmentBoxed(b) => write!(f, "{}: {}", b.0, Percent(b.1)),
+            Words::Combined(why) => fmt::Display::fmt(why, f),
             Words::Percent(p) => fmt::Display::fmt(p, f),
             Words::Rounding(r) => fmt::Display::fmt(r, f),
             Words::Limits(l) => f.write_str(&l.label()),

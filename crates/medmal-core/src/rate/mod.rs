@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::manual::{EntityCharge, Manual, PolicyStep};
 use crate::practice::{EntityLimits, Practice, Transaction};
-use crate::worksheet::{Quote, QuoteStatus, Text, WorksheetBuilder};
+use crate::worksheet::{Label, Quote, QuoteStatus, Text, WorksheetBuilder};
 
 pub use provider::{RatedProvider, Resolved, resolve_provider};
 
@@ -155,6 +155,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
         practice,
         experience: experience.as_ref().and_then(|x| x.worksheet.as_ref().map(|w| w.modification)),
         schedule: &schedule,
+        schedule_lines: provider::schedule_lines(&schedule),
         modifier_steps: provider::ModifierSteps::of(manual),
     };
     let mut providers = Vec::with_capacity(resolved.len());
@@ -208,7 +209,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
     };
 
     Ok(Quote {
-        manual: manual.meta.id(),
+        manual: [&*manual.meta.carrier, "/", &manual.meta.state, "/", &manual.meta.version].concat(),
         carrier: manual.meta.carrier.clone(),
         carrier_name: manual.meta.carrier_name.clone(),
         state: manual.meta.state.clone(),
@@ -275,12 +276,8 @@ fn policy_lines(manual: &Manual, practice: &Practice, providers_total: Decimal) 
                 };
                 let before = ws.running;
                 let amount = before.checked_mul(s.percent).unwrap_or(Decimal::MAX);
-                ws.add(
-                    s.name.clone(),
-                    ["surcharges.", s.id.as_str()].concat(),
-                    || Text::surcharge(s.percent, before),
-                    amount,
-                );
+                let (step, rule) = Label::pair(&s.name, "surcharges.", &s.id);
+                ws.add(step, rule, || Text::surcharge(s.percent, before), amount);
             }
             PolicyStep::Round(r) => ws.round("Policy rounding", "rating.policy", r),
             PolicyStep::Minimum(m) => ws.minimum("Policy minimum premium", "rating.policy", *m),

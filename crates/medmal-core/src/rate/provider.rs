@@ -1,5 +1,7 @@
 //! One provider through the manual's provider steps.
 
+use std::cell::OnceCell;
+
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -9,7 +11,7 @@ use crate::manual::{
 };
 use crate::money::Money;
 use crate::practice::{Practice, Provider, Role};
-use crate::worksheet::{Line, Percent, ProviderPremium, TailQuote, Text, WorksheetBuilder};
+use crate::worksheet::{Label, Line, Percent, ProviderPremium, TailQuote, Text, WorksheetBuilder};
 
 /// How a provider's base premium is found. Borrows the manual's ids: rating copies nothing
 /// it only reads.
@@ -58,18 +60,43 @@ pub(crate) struct PolicyContext<'a> {
     pub practice: &'a Practice,
     pub experience: Option<Decimal>,
     pub schedule: &'a modifiers::ScheduleFactor,
+    /// The schedule's lines, the same for every provider: written out once and repeated on
+    /// each provider's worksheet.
+    pub schedule_lines: Vec<Line>,
     pub modifier_steps: ModifierSteps<'a>,
+}
+
+/// The schedule's notes and factor, written once for a quote with their text shared.
+pub(crate) fn schedule_lines(schedule: &modifiers::ScheduleFactor) -> Vec<Line> {
+    let mut ws = WorksheetBuilder::new(None);
+    schedule.apply(&mut ws);
+    for l in &mut ws.lines {
+        l.row = std::mem::replace(&mut l.row, Text::from("")).shared();
+    }
+    ws.lines
 }
 
 /// The manual's modifier steps, looked up once per quote rather than once per provider: for
 /// each step in order, its group (or the id of a group the manual lacks), then the group's
-/// modifiers.
+/// modifiers. Each keeps its worksheet names, written out the first time a provider's line
+/// shows them and shared by every later line.
 pub(crate) struct ModifierSteps<'m>(Vec<StepEntry<'m>>);
 
 enum StepEntry<'m> {
-    Group(&'m ModifierGroup),
+    Group(&'m ModifierGroup, Names),
     Missing(&'m str),
-    Modifier(&'m Modifier),
+    Modifier(&'m Modifier, Names),
+}
+
+/// A group's or modifier's step and rule names, once written out.
+#[derive(Default)]
+struct Names(OnceCell<(Label, Label)>);
+
+impl Names {
+    fn get(&self, name: &str, prefix: &str, id: &str) -> (Label, Label) {
+        let (step, rule) = self.0.get_or_init(|| Label::pair(name, prefix, id));
+        (step.clone(), rule.clone())
+    }
 }
 
 impl<'m> ModifierSteps<'m> {
@@ -79,8 +106,13 @@ impl<'m> ModifierSteps<'m> {
             let ProviderStep::Modifiers { group } = step else { continue };
             match manual.group(group) {
                 Some(g) => {
-                    entries.push(StepEntry::Group(g));
-                    entries.extend(g.modifiers.iter().filter_map(|id| manual.modifier(id)).map(StepEntry::Modifier));
+                    entries.push(StepEntry::Group(g, Names::default()));
+                    entries.extend(
+                        g.modifiers
+                            .iter()
+                            .filter_map(|id| manual.modifier(id))
+                            .map(|m| StepEntry::Modifier(m, Names::default())),
+                    );
                 }
                 None => entries.push(StepEntry::Missing(group)),
             }
@@ -88,20 +120,60 @@ impl<'m> ModifierSteps<'m> {
         Self(entries)
     }
 
+    /// The most lines the modifier steps can write for one provider: a note per modifier and a
+    /// factor per group.
+    fn max_lines(&self) -> usize {
+        self.0.len()
+    }
+
     /// Each step's group and modifiers in turn.
-    fn iter(&self) -> impl Iterator<Item = Result<(&'m ModifierGroup, impl Iterator<Item = &'m Modifier>), &'m str>> {
+    fn iter(&self) -> impl Iterator<Item = Result<ModifierStep<'_, 'm>, &'m str>> {
         let entries = &self.0;
         entries.iter().enumerate().filter_map(move |(i, e)| match e {
-            StepEntry::Group(g) => {
-                let mods = entries[i + 1..].iter().map_while(|e| match e {
-                    StepEntry::Modifier(m) => Some(*m),
-                    _ => None,
-                });
-                Some(Ok((*g, mods)))
+            StepEntry::Group(group, names) => {
+                let count = entries[i + 1..].iter().take_while(|e| matches!(e, StepEntry::Modifier(..))).count();
+                Some(Ok(ModifierStep { group, names, modifiers: &entries[i + 1..i + 1 + count] }))
             }
             StepEntry::Missing(id) => Some(Err(*id)),
-            StepEntry::Modifier(_) => None,
+            StepEntry::Modifier(..) => None,
         })
+    }
+}
+
+/// One modifier step: its group and the group's modifiers, with their worksheet names.
+struct ModifierStep<'s, 'm> {
+    group: &'m ModifierGroup,
+    names: &'s Names,
+    modifiers: &'s [StepEntry<'m>],
+}
+
+impl ModifierStep<'_, '_> {
+    /// A note per adjustment that applies, then the group's combined, capped factor: the
+    /// combination and cap are the modifiers module's, the rows are written out only when
+    /// shown.
+    fn apply(&self, p: &modifiers::ProviderFacts<'_>, ws: &mut WorksheetBuilder) {
+        if !ws.record {
+            // Without lines there are no names to share: the modifiers module's own pass.
+            let modifiers = self.modifiers.iter().filter_map(|e| match e {
+                StepEntry::Modifier(m, _) => Some(*m),
+                _ => None,
+            });
+            modifiers::apply_group(self.group, modifiers, p, ws);
+            return;
+        }
+        let adjustments = self.modifiers.iter().filter_map(|e| {
+            let StepEntry::Modifier(m, names) = e else { return None };
+            let a = modifiers::adjustment(&m.rule, p)?;
+            let (step, rule) = names.get(&m.name, "modifiers.", &m.id);
+            let (why, value) = (a.why, a.value);
+            ws.note(step, rule, || Text::adjustment(why, value), value);
+            Some(value)
+        });
+        let Some((factor, why)) = modifiers::group_factor(self.group, adjustments) else {
+            return;
+        };
+        let (step, rule) = self.names.get(&self.group.name, "modifier_groups.", &self.group.id);
+        ws.multiply(step, rule, || Text::combined(why), factor);
     }
 }
 
@@ -352,8 +424,14 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
     let manual = ctx.manual;
     let p = &ctx.practice.providers[r.index];
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
+    // Every line the steps can write: one per step, a note per modifier, schedule item and
+    // territory share, and a mid-level's percent and the mature relativity.
     ws.lines.reserve(
-        manual.provider_steps.len() + manual.modifiers.len() + manual.schedule.as_ref().map_or(0, |s| s.items.len()),
+        manual.provider_steps.len()
+            + ctx.modifier_steps.max_lines()
+            + ctx.schedule_lines.len()
+            + r.territories.len()
+            + 2,
     );
     let mut mature = super::tail::on_mature_basis(ctx, r).then(|| WorksheetBuilder::amount_only(manual.step_rounding));
     let mut modifier_steps = ctx.modifier_steps.iter();
@@ -362,7 +440,7 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
         let which = if *shared { "shared" } else { "separate" };
         ws.set(
             "Flat mid-level charge",
-            ["midlevels.", role].concat(),
+            Label::concat(&["midlevels.", role]),
             || [role, ", ", which, " limits"].concat(),
             *amount,
         );
@@ -428,15 +506,17 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
                 also_mature(&mut mature, factor);
             }
             ProviderStep::Modifiers { .. } => match modifier_steps.next() {
-                Some(Ok((group, mods))) => {
-                    modifiers::apply_group(group, mods, &modifiers::ProviderFacts::of(ctx.practice, p), &mut ws);
-                }
+                Some(Ok(step)) => step.apply(&modifiers::ProviderFacts::of(ctx.practice, p), &mut ws),
                 Some(Err(group)) => {
                     return Err(RateError::new("manual", format!("modifier group `{group}` is not defined")));
                 }
                 None => {}
             },
-            ProviderStep::Schedule => ctx.schedule.apply(&mut ws),
+            ProviderStep::Schedule => {
+                if !ws.repeat(&ctx.schedule_lines) {
+                    ctx.schedule.apply(&mut ws);
+                }
+            }
             ProviderStep::Experience => {
                 if let Some(m) = ctx.experience {
                     ws.multiply(
@@ -539,7 +619,7 @@ fn base_rate(manual: &Manual, r: &Resolved, ws: &mut WorksheetBuilder) -> Result
         let which = if *shared { "shared" } else { "separate" };
         ws.multiply(
             "Mid-level percent of class",
-            ["midlevels.", role].concat(),
+            Label::concat(&["midlevels.", role]),
             || [role, ", ", which, " limits"].concat(),
             *percent,
         );
