@@ -267,6 +267,28 @@ pub(crate) fn check(
     }
 }
 
+/// Whether the checks on a row's typed cells all pass ([`check`] fails on none of them): its
+/// effective date, transaction and form present, hours and current premium in range, and the
+/// retroactive date as its form wants it.
+pub(crate) fn typed_checks_pass(
+    effective: Option<Date>,
+    transaction: Option<Transaction>,
+    form: Option<PolicyForm>,
+    hours_per_week: Option<Decimal>,
+    current_premium: Option<Decimal>,
+    retro_date: Option<Date>,
+) -> bool {
+    let (Some(effective), Some(_), Some(form)) = (effective, transaction, form) else { return false };
+    let hours = hours_per_week.is_none_or(|h| !(h.is_sign_negative() || h.is_zero() || h > MAX_HOURS));
+    let premium = !current_premium.is_some_and(|c| c.is_sign_negative() && !c.is_zero());
+    let retro = match (form, retro_date) {
+        (PolicyForm::ClaimsMade, Some(retro)) => retro <= effective,
+        (PolicyForm::Occurrence, None) => true,
+        _ => false,
+    };
+    hours && premium && retro
+}
+
 /// The symbols of a row's text columns.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Syms {
@@ -488,6 +510,13 @@ impl BookBuilder {
         let b = &mut self.book;
         let claims_start = b.claims.len();
         let disc_start = b.disciplinary.len();
+        let span = |start: usize, end: usize| Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(end - start).unwrap_or(0),
+        };
+        if claims.is_empty() && disciplinary.is_empty() {
+            return Ok((span(claims_start, claims_start), span(disc_start, disc_start)));
+        }
         // Most rows have neither; skip the parsers' setup for them.
         if !claims.is_empty()
             && let Err(m) = parse_claims(claims, &mut b.claims)
@@ -502,10 +531,6 @@ impl BookBuilder {
             b.disciplinary.truncate(disc_start);
             return Err(("disciplinary", m));
         }
-        let span = |start: usize, end: usize| Span {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(end - start).unwrap_or(0),
-        };
         Ok((span(claims_start, b.claims.len()), span(disc_start, b.disciplinary.len())))
     }
 
@@ -554,6 +579,11 @@ impl BookBuilder {
     /// The policy and provider id columns, for adding the ids of the rows added.
     pub(crate) fn ids_mut(&mut self) -> (&mut TextColumn, &mut TextColumn) {
         (&mut self.book.policy_ids, &mut self.book.provider_ids)
+    }
+
+    /// Add a row made as [`Self::push_row`] makes it (its ids: [`Self::push_ids`]).
+    pub(crate) fn push_book_row(&mut self, row: BookRow) {
+        self.book.rows.push(row);
     }
 
     /// Add the policy and provider ids of the last row added.
@@ -707,6 +737,15 @@ pub fn schedule_text(s: &ScheduleSelections) -> String {
 }
 
 fn parse_claims(s: &str, out: &mut Vec<Claim>) -> Result<(), String> {
+    let start = out.len();
+    if parse_claims_plain(s, out) {
+        return Ok(());
+    }
+    out.truncate(start);
+    parse_claims_general(s, out)
+}
+
+fn parse_claims_general(s: &str, out: &mut Vec<Claim>) -> Result<(), String> {
     for part in s.split(';').map(trim).filter(|p| !p.is_empty()) {
         let (date, paid) = part
             .split_once(':')
@@ -719,6 +758,21 @@ fn parse_claims(s: &str, out: &mut Vec<Claim>) -> Result<(), String> {
         out.push(Claim { reported, paid });
     }
     Ok(())
+}
+
+/// Claims exactly as the writers write them (`2023-04-11:250000;2024-01-02:1250.5`: no spaces,
+/// no empty items, paid amounts in short decimals), read as [`parse_claims`] reads them without
+/// its general machinery; `false` for anything else, with some claims perhaps added.
+fn parse_claims_plain(s: &str, out: &mut Vec<Claim>) -> bool {
+    for item in s.split(';') {
+        let (Some(date), Some(b':'), Some(paid)) = (item.get(..10), item.as_bytes().get(10), item.get(11..)) else {
+            return false;
+        };
+        let paid = parse_short_decimal(paid).filter(|p| !p.is_sign_negative());
+        let (Some(reported), Some(paid)) = (parse_date(date), paid) else { return false };
+        out.push(Claim { reported, paid });
+    }
+    true
 }
 
 pub fn claims_text(claims: &[Claim]) -> String {
@@ -772,10 +826,15 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     s.parse::<Decimal>().ok()
 }
 
-/// Unsigned digits with an optional fraction, at most 18 digits in all (paid amounts, hours,
-/// premiums): the mantissa and scale read directly, as `Decimal::from_str` reads them, without
-/// its general machinery. `None` for anything else.
+/// Digits with an optional fraction, at most 18 digits in all (paid amounts, hours, premiums,
+/// schedule adjustments), unsigned or a minus sign before a value other than zero: the mantissa
+/// and scale read directly, as `Decimal::from_str` reads them, without its general machinery.
+/// `None` for anything else.
 fn parse_short_decimal(s: &str) -> Option<Decimal> {
+    if let Some(magnitude) = s.strip_prefix('-') {
+        // A negative zero keeps its sign in `from_str`; leave it to the general reading.
+        return parse_short_decimal(magnitude).filter(|d| !d.is_zero() && !d.is_sign_negative()).map(|d| -d);
+    }
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 19 {
         return None;
@@ -910,6 +969,15 @@ mod tests {
             "12a",
             "1234567890123456789",
             "0.0000000000000000001",
+            "-0.05",
+            "-0.050",
+            "-0",
+            "-0.00",
+            "--5",
+            "-",
+            "-.5",
+            "-999999999999999999",
+            "-1234567890123456789",
         ] {
             let want = parse_decimal_general(s);
             let got = parse_decimal(s);
@@ -949,6 +1017,43 @@ mod tests {
             for b in spellings {
                 let (x, y) = (parse_schedule(a).unwrap_or_default(), parse_schedule(b).unwrap_or_default());
                 assert_eq!(schedule_key(&x) == schedule_key(&y), schedule_text(&x) == schedule_text(&y), "{a} / {b}");
+            }
+        }
+    }
+
+    /// Claims as the writers write them read as the general reading reads them; anything else
+    /// is left to it.
+    #[test]
+    fn plain_claims_read_as_the_general_reading_reads_them() {
+        for s in [
+            "2023-04-11:250000",
+            "2023-04-11:250000;2024-01-02:1250.5",
+            "2023-04-11:0",
+            "2023-04-11:0.00",
+            "2023-04-11:-5",
+            "2023-04-11:-0",
+            "2023-02-30:5",
+            "2023-04-11:",
+            "2023-04-11:5;",
+            ";2023-04-11:5",
+            "2023-04-11: 5",
+            " 2023-04-11:5",
+            "2023-04-11:5;;2023-04-12:6",
+            "2023-4-11:5",
+            "2023-04-11:1e5",
+            "2023-04-11:5:6",
+            "2023-04-11x5",
+            "20é3-04-11:5",
+            "2023-04-11:1234567890123456789",
+        ] {
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            let got = parse_claims(s, &mut fast);
+            let want = parse_claims_general(s, &mut general);
+            assert_eq!(got, want, "{s}");
+            if want.is_ok() {
+                assert_eq!(fast, general, "{s}");
+                let scales = |c: &[Claim]| c.iter().map(|c| c.paid.scale()).collect::<Vec<_>>();
+                assert_eq!(scales(&fast), scales(&general), "{s}");
             }
         }
     }

@@ -14,7 +14,7 @@
 
 use arrow_array::{Array, RecordBatch};
 use jiff::civil::Date;
-use medmal_core::book::{Sym, TextColumn};
+use medmal_core::book::{BookRow, Sym, TextColumn};
 use medmal_core::manual::{PolicyForm, SurgeryLevel};
 use medmal_core::practice::{ResidentStatus, Transaction};
 use rust_decimal::Decimal;
@@ -23,7 +23,7 @@ use super::columns::{Bools, CellError, Counts, DateCache, Dates, Decimals, Text,
 use super::tables::{Ids, Keyword, Named, Parsed, Table, Texts, keyword};
 use crate::build::{
     BadRow, BookBuilder, COLUMNS, RowInput, Syms, TextFacts, c, check, parse_form, parse_resident, parse_surgery,
-    parse_transaction,
+    parse_transaction, typed_checks_pass,
 };
 
 fn transaction(v: &str) -> Keyword<Transaction> {
@@ -149,18 +149,20 @@ fn fill_keyword<T: Copy>(
 ) {
     ids.fill(col, bad.len());
     let texts = table.start(col, ids);
+    // Each distinct value as its cells take it: the value, or none and the row marked.
+    let (slots, empty, ids) = table.all(&texts, make);
+    let cell = |k: &Keyword<T>| match k {
+        Ok(v) => (*v, false),
+        Err(_) => (None, true),
+    };
+    let values: Vec<(Option<T>, bool)> = slots.iter().map(|s| s.as_ref().map_or((None, false), cell)).collect();
+    let empty = cell(empty);
     out.clear();
-    table.each(&texts, make, |i, v| {
-        out.push(match v {
-            Ok(v) => *v,
-            Err(_) => {
-                if let Some(b) = bad.get_mut(i) {
-                    *b = true;
-                }
-                None
-            }
-        })
-    });
+    out.extend(ids.iter().zip(bad.iter_mut()).map(|(&id, bad)| {
+        let (v, unread) = values.get(id as usize).copied().unwrap_or(empty);
+        *bad |= unread;
+        v
+    }));
     out.resize(bad.len(), None);
 }
 
@@ -240,6 +242,34 @@ impl Preparer {
 
 fn get<T: Copy>(v: &[Option<T>], i: usize) -> Option<T> {
     v.get(i).copied().flatten()
+}
+
+/// Row `i`'s cells from the prepared columns.
+fn input_prepared<'a>(b: &Columns<'a>, p: &Prepared, i: usize) -> RowInput<'a> {
+    RowInput {
+        policy_id: b.policy_id.str(i),
+        provider_id: b.provider_id.str(i),
+        effective: get(&p.effective, i),
+        transaction: get(&p.transaction, i),
+        surgery: get(&p.surgery, i),
+        shared_limits: get(&p.shared_limits, i),
+        form: get(&p.form, i),
+        retro_date: get(&p.retro_date, i),
+        hours_per_week: get(&p.hours_per_week, i),
+        years_since_training: get(&p.years_since_training, i),
+        board_certified: get(&p.board_certified, i).unwrap_or(false),
+        society_member: get(&p.society_member, i).unwrap_or(false),
+        teaching: get(&p.teaching, i).unwrap_or(false),
+        resident: get(&p.resident, i),
+        risk_management_course: get(&p.risk_management, i),
+        years_insured: get(&p.years_insured, i).unwrap_or(0),
+        locum_days: get(&p.locum_days, i).unwrap_or(0),
+        leave_months: get(&p.leave_months, i).unwrap_or(0),
+        claims: b.claims.str(i),
+        disciplinary: b.disciplinary.str(i),
+        current_premium: get(&p.current_premium, i),
+        ..RowInput::default()
+    }
 }
 
 /// The book columns of one batch.
@@ -425,18 +455,60 @@ impl<'h> Converter<'h> {
         part(self)
     }
 
-    /// Row `i`, every cell of which reads: its cells from the prepared columns.
+    /// Row `i`, every cell of which reads: the steps of [`Self::finish`], the checks decided on
+    /// the cells' facts ([`typed_checks_pass`] and the text cells' entries) and the row written
+    /// straight from the prepared columns; a row that fails a check takes the steps in full.
     fn row_prepared(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, p: &Prepared, i: usize) -> Result<(), CellError> {
-        let input = RowInput {
-            policy_id: b.policy_id.str(i),
-            provider_id: b.provider_id.str(i),
-            effective: get(&p.effective, i),
-            transaction: get(&p.transaction, i),
-            surgery: get(&p.surgery, i),
-            shared_limits: get(&p.shared_limits, i),
-            form: get(&p.form, i),
-            retro_date: get(&p.retro_date, i),
-            hours_per_week: get(&p.hours_per_week, i),
+        let t = &mut self.tables;
+        let carrier = t.carrier.at(&x.carrier, i, Named::new);
+        let state = t.state.at(&x.state, i, Named::new);
+        let role = t.role.at(&x.role, i, Named::new);
+        let specialty = t.specialty.at(&x.specialty, i, Named::new);
+        let county = t.county.at(&x.county, i, Named::new);
+        let limits = t.limits.at(&x.limits, i, Parsed::new);
+        let (policy_id, provider_id) = (b.policy_id.str(i), b.provider_id.str(i));
+        let texts_pass = !(policy_id.is_empty()
+            || provider_id.is_empty()
+            || carrier.empty
+            || state.empty
+            || role.empty
+            || county.empty
+            || limits.empty)
+            && role.physician != specialty.empty;
+        let (effective, transaction, form) = (get(&p.effective, i), get(&p.transaction, i), get(&p.form, i));
+        let (hours_per_week, current_premium) = (get(&p.hours_per_week, i), get(&p.current_premium, i));
+        let retro_date = get(&p.retro_date, i);
+        let typed_pass = typed_checks_pass(effective, transaction, form, hours_per_week, current_premium, retro_date);
+        let (true, true, Some(effective), Some(transaction), Some(form)) =
+            (texts_pass, typed_pass, effective, transaction, form)
+        else {
+            // The steps in full say which check fails first.
+            return self.finish(x, i, &input_prepared(b, p, i));
+        };
+        let bk = &mut self.builder;
+        let limits = parsed(limits.sym(|s| bk.limits(s)), "limits")?;
+        let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
+        let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
+        let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
+        let schedule = parsed(schedule.sym(|s| bk.schedule(s)), "schedule")?;
+        let (claims, disciplinary) = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
+        // The row [`BookBuilder::push_row`] makes of the same cells.
+        let row = BookRow {
+            source_row: u32::try_from(self.row).unwrap_or(u32::MAX),
+            carrier: carrier.sym(|s| bk.carrier(s)),
+            state: state.sym(|s| bk.state(s)),
+            effective,
+            transaction,
+            role: role.sym(|s| bk.role(s)),
+            specialty: specialty.sym(|s| bk.specialty(s)),
+            surgery: get(&p.surgery, i).unwrap_or(SurgeryLevel::None),
+            shared_limits: get(&p.shared_limits, i).unwrap_or(true),
+            county: county.sym(|s| bk.county(s)),
+            form,
+            retro_date,
+            limits,
+            deductible,
+            hours_per_week,
             years_since_training: get(&p.years_since_training, i),
             board_certified: get(&p.board_certified, i).unwrap_or(false),
             society_member: get(&p.society_member, i).unwrap_or(false),
@@ -446,12 +518,13 @@ impl<'h> Converter<'h> {
             years_insured: get(&p.years_insured, i).unwrap_or(0),
             locum_days: get(&p.locum_days, i).unwrap_or(0),
             leave_months: get(&p.leave_months, i).unwrap_or(0),
-            claims: b.claims.str(i),
-            disciplinary: b.disciplinary.str(i),
-            current_premium: get(&p.current_premium, i),
-            ..RowInput::default()
+            claims,
+            disciplinary,
+            schedule,
+            current_premium,
         };
-        self.finish(x, i, &input)
+        bk.push_book_row(row);
+        Ok(())
     }
 
     /// Row `i`, some cell of which does not read: its cells read one by one in the order of

@@ -135,15 +135,16 @@ impl<T> Table<T> {
         self.slots.resize_with(n, || None);
     }
 
-    /// Every cell's entry through `f`, in row order.
-    pub fn each<'a>(&mut self, texts: &Texts<'a>, make: impl Fn(&'a str) -> T, mut f: impl FnMut(usize, &T)) {
-        for (i, &id) in self.ids.iter().enumerate() {
-            let entry = match self.slots.get_mut(id as usize) {
-                Some(slot) => slot.get_or_insert_with(|| make(texts.text(id))),
-                None => self.empty.get_or_insert_with(|| make("")),
-            };
-            f(i, entry);
+    /// Every distinct text's entry, made now if not yet (for entries whose making has no effect
+    /// beyond the entry), by id, and the empty cell's; with the cells' ids.
+    pub fn all<'a>(&mut self, texts: &Texts<'a>, make: impl Fn(&'a str) -> T) -> (&[Option<T>], &T, &[u32]) {
+        for (id, slot) in (0..).zip(self.slots.iter_mut()) {
+            if slot.is_none() {
+                *slot = Some(make(texts.text(id)));
+            }
         }
+        let empty = self.empty.get_or_insert_with(|| make(""));
+        (&self.slots, empty, &self.ids)
     }
 
     /// The entry of cell `i`, made by `make` from the cell's trimmed text when new.
