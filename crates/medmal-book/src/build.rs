@@ -195,6 +195,26 @@ impl<K: std::hash::Hash + Eq> Parsed<K> {
         r
     }
 
+    /// As [`Self::sym`], each distinct text its own value: two spellings of one value are two
+    /// entries, for a builder whose values are deduplicated when its parts are joined
+    /// ([`BookBuilder::join`]), which spares it working out and looking up keys.
+    fn sym_by_text<T>(
+        &mut self,
+        dict: &mut Dict<T>,
+        s: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Sym, String> {
+        if let Some(x) = self.index.get(s) {
+            return x.clone();
+        }
+        let r = parse(s).map(|v| {
+            dict.values.push(v);
+            Sym::try_from(dict.values.len() - 1).unwrap_or(Sym::MAX)
+        });
+        self.index.insert(s.to_string(), r.clone());
+        r
+    }
+
     /// The symbol of a parsed value, entering it when new.
     fn value<T>(&mut self, dict: &mut Dict<T>, v: T, key: &impl Fn(&T) -> K) -> Sym {
         *self.values.entry(key(&v)).or_insert_with(|| {
@@ -502,6 +522,12 @@ impl BookBuilder {
 
     pub(crate) fn schedule(&mut self, s: &str) -> Result<Sym, String> {
         self.schedule.sym(&mut self.book.dicts.schedule, s, parse_schedule, schedule_key)
+    }
+
+    /// A schedule's symbol in a builder whose parts are joined into a book: one entry per
+    /// distinct text, however many spell the same selections (the join makes them one).
+    pub(crate) fn schedule_for_part(&mut self, s: &str) -> Result<Sym, String> {
+        self.schedule.sym_by_text(&mut self.book.dicts.schedule, s, parse_schedule)
     }
 
     /// Parse a row's claims and disciplinary actions into the book's shared lists; on error the

@@ -127,6 +127,9 @@ fn spoil(rows: &mut [Vec<String>]) -> Vec<(u64, &'static str)> {
         (70, "limits", " 1M/3M ", None),
         (71, "limits", "1000000/3000000", None),
         (72, "county", "  Allegheny ", None),
+        (74, "schedule", "risk_controls:-0.050", None),
+        (75, "schedule", " risk_controls : -0.05 ", None),
+        (12_001, "schedule", "risk_controls:-0.05", None),
         (3_001, "deductible", "", None),
     ];
     let mut bad = Vec::new();
@@ -158,6 +161,9 @@ fn parquet_text_in_any_encoding_reads_as_csv_reads_the_same_cells() {
     assert_eq!(limits.iter().filter(|l| *l == "1M/3M").count(), 1, "{limits:?}");
     let county = &from_csv.book.dicts.county.values;
     assert!(county.iter().all(|c| c.trim() == c && !c.is_empty()), "{county:?}");
+    let adjustment = rust_decimal::Decimal::new(-5, 2);
+    let spelt = from_csv.book.dicts.schedule.values.iter().filter(|s| *s == &[("risk_controls".into(), adjustment)]);
+    assert_eq!(spelt.count(), 1);
     let csv_errors = match read_book(&csv_path, &ReadOptions::default()) {
         Err(BookError::BadRows { rows, .. }) => rows,
         other => panic!("expected bad rows, got {other:?}"),

@@ -490,7 +490,7 @@ impl<'h> Converter<'h> {
         let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
         let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
         let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
-        let schedule = parsed(schedule.sym(|s| bk.schedule(s)), "schedule")?;
+        let schedule = parsed(schedule.sym(|s| bk.schedule_for_part(s)), "schedule")?;
         let (claims, disciplinary) = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
         // The row [`BookBuilder::push_row`] makes of the same cells.
         let row = BookRow {
@@ -620,7 +620,7 @@ impl<'h> Converter<'h> {
         let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
         let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
         let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
-        let schedule = parsed(schedule.sym(|s| bk.schedule(s)), "schedule")?;
+        let schedule = parsed(schedule.sym(|s| bk.schedule_for_part(s)), "schedule")?;
         let lists = bk.lists(input.claims, input.disciplinary)?;
         let syms = Syms {
             carrier: carrier.sym(|s| bk.carrier(s)),
