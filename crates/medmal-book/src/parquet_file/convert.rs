@@ -349,8 +349,8 @@ fn is_text(col: &Text<'_>, name: &'static str) -> Result<(), CellError> {
     }
 }
 
-/// Rows per part handed to the joining thread: small parts keep few buffers in flight, and
-/// those few are reused rather than faulted in afresh.
+/// Rows per part handed to the joining thread, and per batch decoded: small parts and batches
+/// are buffers that stay in cache and are reused rather than faulted in afresh.
 pub(super) const PART_ROWS: usize = 8_192;
 
 /// Builds a book from a file's record batches, in file order.

@@ -5,10 +5,10 @@
 //! plain strings for any column (what other tools often write) and parses them like CSV cells.
 //!
 //! Reading: row groups are dealt round-robin to one reading thread per core, which decodes
-//! them and turns them into book rows with its own dictionaries, handed over in parts of a few
-//! thousand rows. The calling thread joins the parts in file order, mapping each part's
-//! symbols to the book's and adding the rows' ids; the result is the book, dictionaries and
-//! row numbers that reading the file row by row gives ([`crate::build::BookBuilder::join`]).
+//! them a part of a few thousand rows at a time and turns each into book rows and ids with its
+//! own dictionaries. The calling thread joins the parts in file order, mapping each part's
+//! symbols to the book's; the result is the book, dictionaries and row numbers that reading the
+//! file row by row gives ([`crate::build::BookBuilder::join`]).
 
 mod columns;
 mod convert;
