@@ -579,10 +579,11 @@ struct EntityWords {
 
 #[derive(Clone)]
 struct FreeTailWords {
-    events: String,
+    /// The events joined by `/`, then the provider's name: one string for both.
+    words: String,
+    events_end: usize,
     min_years: u32,
     min_age: Option<u32>,
-    provider: String,
     years: u32,
     age: Option<u32>,
 }
@@ -678,14 +679,24 @@ impl Text {
     /// `free tail on death/disability/retirement after 5 years insured, age ≥ 55; Dr. A has 3
     /// years insured, age 46`.
     pub(crate) fn free_tail(
-        events: String,
+        events: &[String],
         min_years: u32,
         min_age: Option<u32>,
-        provider: String,
+        provider: &str,
         years: u32,
         age: Option<u32>,
     ) -> Self {
-        Self(Words::FreeTail(Box::new(FreeTailWords { events, min_years, min_age, provider, years, age })))
+        let len = events.iter().map(|e| e.len() + 1).sum::<usize>() + provider.len();
+        let mut words = String::with_capacity(len);
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                words.push('/');
+            }
+            words.push_str(e);
+        }
+        let events_end = words.len();
+        words.push_str(provider);
+        Self(Words::FreeTail(Box::new(FreeTailWords { words, events_end, min_years, min_age, years, age })))
     }
 
     /// `1.5% of premium 10000.00`.
@@ -812,11 +823,12 @@ impl fmt::Display for Text {
                 write!(f, "tail = basis {} × factor {}", fmt_money(*basis), factor.normalize())
             }
             Words::FreeTail(t) => {
-                write!(f, "free tail on {} after {} years insured", t.events, t.min_years)?;
+                let (events, provider) = t.words.split_at(t.events_end.min(t.words.len()));
+                write!(f, "free tail on {events} after {} years insured", t.min_years)?;
                 if let Some(a) = t.min_age {
                     write!(f, ", age ≥ {a}")?;
                 }
-                write!(f, "; {} has {} years insured", t.provider, t.years)?;
+                write!(f, "; {provider} has {} years insured", t.years)?;
                 match t.age {
                     Some(a) => write!(f, ", age {a}"),
                     None => Ok(()),

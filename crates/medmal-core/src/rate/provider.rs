@@ -102,17 +102,23 @@ impl Names {
 impl<'m> ModifierSteps<'m> {
     pub(crate) fn of(manual: &'m Manual) -> Self {
         let mut entries = Vec::with_capacity(manual.modifier_groups.len() + manual.modifiers.len());
+        // Groups list their modifiers mostly in the manual's order, so each search starts
+        // where the last one ended and usually finds the id at once. Ids are the keys of the
+        // manual's `[modifiers]` table, so where a search starts cannot change what it finds.
+        let all = &manual.modifiers;
+        let mut next = 0;
         for step in &manual.provider_steps {
             let ProviderStep::Modifiers { group } = step else { continue };
             match manual.group(group) {
                 Some(g) => {
                     entries.push(StepEntry::Group(g, Names::default()));
-                    entries.extend(
-                        g.modifiers
-                            .iter()
-                            .filter_map(|id| manual.modifier(id))
-                            .map(|m| StepEntry::Modifier(m, Names::default())),
-                    );
+                    for id in &g.modifiers {
+                        let found = (0..all.len()).map(|k| (next + k) % all.len()).find(|&i| all[i].id == *id);
+                        if let Some(i) = found {
+                            entries.push(StepEntry::Modifier(&all[i], Names::default()));
+                            next = i + 1;
+                        }
+                    }
                 }
                 None => entries.push(StepEntry::Missing(group)),
             }
@@ -120,10 +126,9 @@ impl<'m> ModifierSteps<'m> {
         Self(entries)
     }
 
-    /// The most lines the modifier steps can write for one provider: a note per modifier and a
-    /// factor per group.
-    fn max_lines(&self) -> usize {
-        self.0.len()
+    /// The most notes the modifier steps can write for one provider: one per modifier.
+    fn max_notes(&self) -> usize {
+        self.0.iter().filter(|e| matches!(e, StepEntry::Modifier(..))).count()
     }
 
     /// Each step's group and modifiers in turn.
@@ -424,11 +429,12 @@ pub(crate) fn rate_provider(ctx: &PolicyContext<'_>, r: &Resolved) -> Result<Rat
     let manual = ctx.manual;
     let p = &ctx.practice.providers[r.index];
     let mut ws = WorksheetBuilder::new(manual.step_rounding);
-    // Every line the steps can write: one per step, a note per modifier, schedule item and
-    // territory share, and a mid-level's percent and the mature relativity.
+    // Every line the steps can write, so the worksheet is allocated once: one per step, a
+    // note per modifier, the schedule's lines, a note per territory share, and a mid-level's
+    // percent and the mature relativity.
     ws.lines.reserve(
         manual.provider_steps.len()
-            + ctx.modifier_steps.max_lines()
+            + ctx.modifier_steps.max_notes()
             + ctx.schedule_lines.len()
             + r.territories.len()
             + 2,

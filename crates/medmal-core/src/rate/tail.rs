@@ -85,7 +85,7 @@ pub(crate) fn tail_quote(
     }
 
     let mut free_on = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes = Vec::with_capacity(3);
     if let Some(free) = &rules.free {
         let insured_ok = p.years_insured_with_carrier >= free.min_years_insured;
         let age_ok = match (free.min_age, p.age) {
@@ -100,10 +100,10 @@ pub(crate) fn tail_quote(
             }
         }
         notes.push(Text::free_tail(
-            free.events.join("/"),
+            &free.events,
             free.min_years_insured,
             free.min_age,
-            p.name.clone(),
+            &p.name,
             p.years_insured_with_carrier,
             p.age,
         ));
