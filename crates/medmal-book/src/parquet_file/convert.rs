@@ -465,7 +465,7 @@ impl<'h> Converter<'h> {
         let role = t.role.at(&x.role, i, Named::new);
         let specialty = t.specialty.at(&x.specialty, i, Named::new);
         let county = t.county.at(&x.county, i, Named::new);
-        let limits = t.limits.at(&x.limits, i, Parsed::new);
+        let (limits_id, limits) = t.limits.at_id(&x.limits, i, Parsed::new);
         let (policy_id, provider_id) = (b.policy_id.str(i), b.provider_id.str(i));
         let texts_pass = !(policy_id.is_empty()
             || provider_id.is_empty()
@@ -486,11 +486,11 @@ impl<'h> Converter<'h> {
             return self.finish(x, i, &input_prepared(b, p, i));
         };
         let bk = &mut self.builder;
-        let limits = parsed(limits.sym(|s| bk.limits(s)), "limits")?;
-        let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
-        let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
-        let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
-        let schedule = parsed(schedule.sym(|s| bk.schedule_for_part(s)), "schedule")?;
+        let limits = parsed(limits.sym(|| x.limits.text(limits_id), |s| bk.limits(s)), "limits")?;
+        let (id, deductible) = t.deductible.at_id(&x.deductible, i, Parsed::new);
+        let deductible = parsed(deductible.sym(|| x.deductible.text(id), |s| bk.deductible(s)), "deductible")?;
+        let (id, schedule) = t.schedule.at_id(&x.schedule, i, Parsed::new);
+        let schedule = parsed(schedule.sym(|| x.schedule.text(id), |s| bk.schedule_for_part(s)), "schedule")?;
         let (claims, disciplinary) = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
         // The row [`BookBuilder::push_row`] makes of the same cells.
         let row = BookRow {
@@ -599,7 +599,7 @@ impl<'h> Converter<'h> {
         let role = t.role.at(&x.role, i, Named::new);
         let specialty = t.specialty.at(&x.specialty, i, Named::new);
         let county = t.county.at(&x.county, i, Named::new);
-        let limits = t.limits.at(&x.limits, i, Parsed::new);
+        let (limits_id, limits) = t.limits.at_id(&x.limits, i, Parsed::new);
         let facts = TextFacts {
             empty: [
                 input.policy_id.is_empty(),
@@ -616,11 +616,11 @@ impl<'h> Converter<'h> {
         };
         let checked = check(&facts, input)?;
         let bk = &mut self.builder;
-        let limits = parsed(limits.sym(|s| bk.limits(s)), "limits")?;
-        let deductible = t.deductible.at(&x.deductible, i, Parsed::new);
-        let deductible = parsed(deductible.sym(|s| bk.deductible(s)), "deductible")?;
-        let schedule = t.schedule.at(&x.schedule, i, Parsed::new);
-        let schedule = parsed(schedule.sym(|s| bk.schedule_for_part(s)), "schedule")?;
+        let limits = parsed(limits.sym(|| x.limits.text(limits_id), |s| bk.limits(s)), "limits")?;
+        let (id, deductible) = t.deductible.at_id(&x.deductible, i, Parsed::new);
+        let deductible = parsed(deductible.sym(|| x.deductible.text(id), |s| bk.deductible(s)), "deductible")?;
+        let (id, schedule) = t.schedule.at_id(&x.schedule, i, Parsed::new);
+        let schedule = parsed(schedule.sym(|| x.schedule.text(id), |s| bk.schedule_for_part(s)), "schedule")?;
         let lists = bk.lists(input.claims, input.disciplinary)?;
         let syms = Syms {
             carrier: carrier.sym(|s| bk.carrier(s)),

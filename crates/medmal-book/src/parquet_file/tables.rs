@@ -20,7 +20,8 @@ pub(super) enum Texts<'a> {
 }
 
 impl<'a> Texts<'a> {
-    fn text(&self, id: u32) -> &'a str {
+    /// The trimmed text of `id` (empty for the empty cell's id).
+    pub fn text(&self, id: u32) -> &'a str {
         let i = id as usize;
         match self {
             Texts::Dict(values) if i < values.len() => trim(values.value(i)),
@@ -150,11 +151,18 @@ impl<T> Table<T> {
     /// The entry of cell `i`, made by `make` from the cell's trimmed text when new.
     #[inline]
     pub fn at<'a>(&mut self, texts: &Texts<'a>, i: usize, make: impl FnOnce(&'a str) -> T) -> &mut T {
+        self.at_id(texts, i, make).1
+    }
+
+    /// The entry of cell `i` as [`Self::at`], with the id of its text ([`Texts::text`]).
+    #[inline]
+    pub fn at_id<'a>(&mut self, texts: &Texts<'a>, i: usize, make: impl FnOnce(&'a str) -> T) -> (u32, &mut T) {
         let id = self.ids.get(i).copied().unwrap_or(EMPTY);
-        match self.slots.get_mut(id as usize) {
+        let entry = match self.slots.get_mut(id as usize) {
             Some(slot) => slot.get_or_insert_with(|| make(texts.text(id))),
             None => self.empty.get_or_insert_with(|| make("")),
-        }
+        };
+        (id, entry)
     }
 }
 
@@ -182,18 +190,22 @@ impl Named {
 /// once a row has reached the step that parses it.
 #[derive(Debug)]
 pub(super) struct Parsed {
-    text: Box<str>,
     pub empty: bool,
     sym: Option<Result<Sym, String>>,
 }
 
 impl Parsed {
     pub fn new(s: &str) -> Self {
-        Self { text: s.into(), empty: s.is_empty(), sym: None }
+        Self { empty: s.is_empty(), sym: None }
     }
 
-    pub fn sym(&mut self, parse: impl FnOnce(&str) -> Result<Sym, String>) -> &Result<Sym, String> {
-        self.sym.get_or_insert_with(|| parse(&self.text))
+    /// The value's symbol, or why it does not parse; `text` gives its text the first time.
+    pub fn sym<'t>(
+        &mut self,
+        text: impl FnOnce() -> &'t str,
+        parse: impl FnOnce(&str) -> Result<Sym, String>,
+    ) -> &Result<Sym, String> {
+        self.sym.get_or_insert_with(|| parse(text()))
     }
 }
 
