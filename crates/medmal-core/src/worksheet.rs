@@ -933,6 +933,44 @@ pub fn replay(lines: &[Line], step_rounding: Option<Rounding>) -> Result<Money, 
 mod tests {
     use super::*;
 
+    /// A name and its rule written into one string read back as the two names, however long.
+    #[test]
+    fn paired_names_read_back_whole() {
+        let (step, rule) = Label::pair("Board certification", "modifiers.", "board_certified");
+        assert_eq!((step.as_str(), rule.as_str()), ("Board certification", "modifiers.board_certified"));
+        let long = "x".repeat(70_000);
+        let (step, rule) = Label::pair(&long, "surcharges.", "mcare");
+        assert_eq!((step.len(), rule.as_str()), (70_000, "surcharges.mcare"));
+        assert_eq!(Label::concat(&["a", "é", "b"]).to_string(), "aéb");
+    }
+
+    /// Lines repeated on a worksheet give what writing them there would have given.
+    #[test]
+    fn repeated_lines_apply_to_their_own_worksheet() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        let mut template = WorksheetBuilder::new(None);
+        template.note("Office", "schedule.office", || Percent(d("-0.05")), d("-0.05"));
+        template.multiply("Schedule rating", "schedule", || String::from("1 + total -5%"), d("0.95"));
+        let lines: Vec<Line> = template.lines.into_iter().map(|l| Line { row: l.row.shared(), ..l }).collect();
+
+        let base = || {
+            let mut ws = WorksheetBuilder::new(Some(Rounding::CENTS));
+            ws.set("Base rate", "base_rates", || "class 1", d("1234.57"));
+            ws
+        };
+        let (mut repeated, mut direct) = (base(), base());
+        direct.note("Office", "schedule.office", || Percent(d("-0.05")), d("-0.05"));
+        direct.multiply("Schedule rating", "schedule", || String::from("1 + total -5%"), d("0.95"));
+        assert!(repeated.repeat(&lines));
+        assert_eq!(repeated.lines, direct.lines);
+        assert_eq!(repeated.running, direct.running);
+
+        let mut rounded = WorksheetBuilder::new(None);
+        rounded.round("Rounding", "rating.provider", &Rounding::CENTS);
+        assert!(!repeated.repeat(&rounded.lines), "a rounding's tie rule is not on its line");
+        assert_eq!(repeated.lines.len(), direct.lines.len());
+    }
+
     /// Hand-written percent digits read exactly as the decimal's own formatting.
     #[test]
     fn percents_read_as_the_decimal_shows_them() {
