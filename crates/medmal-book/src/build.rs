@@ -384,6 +384,13 @@ fn new_values<T: Clone>(dict: &Dict<T>, taken: &mut usize) -> Dict<T> {
     Dict { values }
 }
 
+impl Part {
+    /// An empty part with room for `rows` rows, so that filling it does not grow it step by step.
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        Self { rows: Vec::with_capacity(rows), ..Self::default() }
+    }
+}
+
 impl BookBuilder {
     pub fn new() -> Self {
         Self::default()

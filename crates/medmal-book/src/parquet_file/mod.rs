@@ -161,7 +161,7 @@ fn read_groups(
             };
             let mut sent = true;
             let mut part = |c: &mut Converter<'_>| {
-                let spare = recycled.try_recv().map_or_else(|_| Part::default(), |p| *p);
+                let spare = recycled.try_recv().map_or_else(|_| Part::with_capacity(PART_ROWS), |p| *p);
                 let part = c.builder.take_part(spare);
                 sent = send(Read::Part(Box::new(part), std::mem::take(&mut c.rejected)));
                 sent
