@@ -498,7 +498,7 @@ enum Words {
     TailFactor {
         year: u32,
         row: u32,
-        length: String,
+        length: Arc<str>,
     },
     TailBasis {
         basis: Money,
@@ -667,7 +667,7 @@ impl Text {
     }
 
     /// `claims-made year 5 (row 5), length unlimited`.
-    pub(crate) fn tail_factor(year: u32, row: u32, length: String) -> Self {
+    pub(crate) fn tail_factor(year: u32, row: u32, length: Arc<str>) -> Self {
         Self(Words::TailFactor { year, row, length })
     }
 

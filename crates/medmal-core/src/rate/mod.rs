@@ -157,6 +157,7 @@ fn rate_inner(manual: &Manual, practice: &Practice) -> Result<Quote, Vec<RateErr
         schedule: &schedule,
         schedule_lines: provider::schedule_lines(&schedule),
         modifier_steps: provider::ModifierSteps::of(manual),
+        tail_length: std::cell::OnceCell::new(),
     };
     let mut providers = Vec::with_capacity(resolved.len());
     for r in &resolved {

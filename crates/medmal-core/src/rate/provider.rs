@@ -1,6 +1,7 @@
 //! One provider through the manual's provider steps.
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -64,6 +65,8 @@ pub(crate) struct PolicyContext<'a> {
     /// each provider's worksheet.
     pub schedule_lines: Vec<Line>,
     pub modifier_steps: ModifierSteps<'a>,
+    /// The tail length the quote asks for, as every provider's tail row shows it.
+    pub tail_length: OnceCell<Arc<str>>,
 }
 
 /// The schedule's notes and factor, written once for a quote with their text shared.

@@ -1,5 +1,7 @@
 //! Tail (extended reporting) quotes and free-tail eligibility.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 use super::RateError;
@@ -76,7 +78,7 @@ pub(crate) fn tail_quote(
     ws.multiply(
         "Tail factor",
         "tail.factors",
-        || Text::tail_factor(year, row.claims_made_year, length.clone()),
+        || Text::tail_factor(year, row.claims_made_year, ctx.tail_length.get_or_init(|| Arc::from(&**length)).clone()),
         factor,
     );
     ws.round("Tail rounding", "tail.rounding", &rules.rounding);
