@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::provider::pct;
 use super::{RateError, whole_years};
 use crate::calendar::{Window, add_months};
-use crate::manual::{Combine, DisciplinaryAction, Manual, Modifier, ModifierGroup, ModifierRule};
+use crate::manual::{Combine, DisciplinaryAction, Manual, ModifierGroup, ModifierRule};
 use crate::money::{Money, RoundingMode, round_dp};
 use crate::practice::{Claim, DisciplinaryEvent, Practice, Provider, ResidentStatus};
 use crate::worksheet::WorksheetBuilder;
@@ -262,33 +262,6 @@ pub(crate) fn claims_free_years(p: &ProviderFacts<'_>) -> Option<u32> {
         (Some(c), Some(t)) => Some(c.min(t)),
         (Some(c), None) => Some(c),
         (None, t) => t,
-    }
-}
-
-/// Apply one modifier group: a note per adjustment, then the combined, capped factor.
-pub(crate) fn apply_group<'m>(
-    group: &'m ModifierGroup,
-    modifiers: impl Iterator<Item = &'m Modifier>,
-    p: &ProviderFacts<'_>,
-    ws: &mut WorksheetBuilder,
-) {
-    let mut combined = Combined::new(group.combine);
-    for m in modifiers {
-        if let Some(Adjusted { value, why, .. }) = adjustment(&m.rule, p) {
-            if ws.record {
-                ws.note(m.name.clone(), format!("modifiers.{}", m.id), || format!("{why}: {}", pct(value)), value);
-            }
-            combined.push(value);
-        }
-    }
-    if combined.count == 0 {
-        return;
-    }
-    let (factor, why) = combined.finish(group);
-    if ws.record {
-        ws.multiply(group.name.clone(), format!("modifier_groups.{}", group.id), || why.to_string(), factor);
-    } else {
-        ws.multiply("", "", String::new, factor);
     }
 }
 

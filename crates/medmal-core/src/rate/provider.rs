@@ -161,12 +161,14 @@ impl ModifierStep<'_, '_> {
     /// shown.
     fn apply(&self, p: &modifiers::ProviderFacts<'_>, ws: &mut WorksheetBuilder) {
         if !ws.record {
-            // Without lines there are no names to share: the modifiers module's own pass.
-            let modifiers = self.modifiers.iter().filter_map(|e| match e {
-                StepEntry::Modifier(m, _) => Some(*m),
+            // An amount only (a tail's mature basis): the factor without notes or names.
+            let values = self.modifiers.iter().filter_map(|e| match e {
+                StepEntry::Modifier(m, _) => modifiers::adjustment(&m.rule, p).map(|a| a.value),
                 _ => None,
             });
-            modifiers::apply_group(self.group, modifiers, p, ws);
+            if let Some((factor, _)) = modifiers::group_factor(self.group, values) {
+                ws.multiply("", "", String::new, factor);
+            }
             return;
         }
         let adjustments = self.modifiers.iter().filter_map(|e| {
