@@ -14,7 +14,10 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use medmal_book::generate::{GenerateOptions, generate};
 use medmal_book::{ReadOptions, read_book, write_book};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+
+#[path = "support/decode.rs"]
+mod shared;
 
 const ROWS: u64 = 200_000;
 
@@ -43,31 +46,7 @@ fn book_file() -> PathBuf {
 fn decode(path: &Path) -> usize {
     let file = std::fs::File::open(path).unwrap();
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).unwrap();
-    let groups = meta.metadata().num_row_groups();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.max(1));
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let meta = meta.clone();
-                s.spawn(move || {
-                    let mut rows = 0;
-                    for g in (t..groups).step_by(threads) {
-                        let file = std::fs::File::open(path).unwrap();
-                        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                            .with_row_groups(vec![g])
-                            .with_batch_size(65_536)
-                            .build()
-                            .unwrap();
-                        for batch in reader {
-                            rows += black_box(batch.unwrap()).num_rows();
-                        }
-                    }
-                    rows
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    })
+    shared::decode(path, &meta, 65_536)
 }
 
 /// Seconds `f` takes.

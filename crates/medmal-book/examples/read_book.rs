@@ -3,12 +3,14 @@
 //! with `STATS=1`, print the sizes of the book's dictionaries and lists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
 use medmal_book::{ReadOptions, read_book};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+
+#[path = "../benches/support/decode.rs"]
+mod shared;
 
 fn decode(path: &Path, batch: usize) -> usize {
     let file = std::fs::File::open(path).unwrap();
@@ -30,31 +32,7 @@ fn decode(path: &Path, batch: usize) -> usize {
         let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(Schema::new(fields)));
         meta = ArrowReaderMetadata::try_new(meta.metadata().clone(), options).unwrap();
     }
-    let groups = meta.metadata().num_row_groups();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.max(1));
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let meta = meta.clone();
-                s.spawn(move || {
-                    let mut rows = 0;
-                    for g in (t..groups).step_by(threads) {
-                        let file = std::fs::File::open(path).unwrap();
-                        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                            .with_row_groups(vec![g])
-                            .with_batch_size(batch)
-                            .build()
-                            .unwrap();
-                        for b in reader {
-                            rows += black_box(b.unwrap()).num_rows();
-                        }
-                    }
-                    rows
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    })
+    shared::decode(path, &meta, batch)
 }
 
 fn main() {
