@@ -158,8 +158,21 @@ impl Rounding {
     fn round_scaled(&self, m: i128, drop: u32) -> Option<Decimal> {
         let target = self.unit.scale();
         // Premiums' mantissas almost always fit 64 bits, whose division is far cheaper.
-        let (q, r, divisor) = match (i64::try_from(m), 10i64.checked_pow(drop)) {
-            (Ok(m), Some(d)) => (i128::from(m / d), i128::from((m % d).abs()), i128::from(d)),
+        let (q, r, divisor) = match (i64::try_from(m), POWERS_OF_TEN.get(drop as usize)) {
+            (Ok(m), Some(&d)) => {
+                let (q, r) = (m / d, (m % d).abs());
+                let away = match self.mode {
+                    RoundingMode::HalfUp => r >= d - r,
+                    RoundingMode::HalfEven => r > d - r || (r == d - r && q % 2 != 0),
+                    RoundingMode::Down => false,
+                    RoundingMode::Up => r != 0,
+                };
+                let q = if away { q + m.signum() } else { q };
+                if q == 0 {
+                    return Some(Decimal::ZERO);
+                }
+                return Decimal::try_new(q, target).ok();
+            }
             _ => {
                 let d = 10i128.checked_pow(drop)?;
                 (m / d, (m % d).abs(), d)
@@ -188,6 +201,17 @@ impl std::fmt::Display for Rounding {
         write!(f, "round to {} ({})", self.unit.normalize(), self.mode.name())
     }
 }
+
+/// 10⁰ … 10¹⁸: every power of ten an `i64` holds, looked up rather than raised per product.
+const POWERS_OF_TEN: [i64; 19] = {
+    let mut t = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// Round to `dp` decimal places with the given mode.
 pub fn round_dp(x: Decimal, dp: u32, mode: RoundingMode) -> Decimal {
