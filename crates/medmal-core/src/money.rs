@@ -128,6 +128,15 @@ impl Rounding {
         if scale > 28 {
             return None;
         }
+        // By far the commonest case: a premium and a factor whose product fits 64 bits, with
+        // places to drop.
+        if scale > target
+            && let (Ok(a), Ok(b)) = (i64::try_from(x.mantissa()), i64::try_from(factor.mantissa()))
+            && let Some(p) = a.checked_mul(b)
+            && let Some(r) = self.round_i64(p, scale - target)
+        {
+            return Some(r);
+        }
         // Mantissas of up to 96 bits: the product of two that fit 64 bits fits 128.
         let p = match (i64::try_from(x.mantissa()), i64::try_from(factor.mantissa())) {
             (Ok(a), Ok(b)) => i128::from(a) * i128::from(b),
@@ -154,30 +163,35 @@ impl Rounding {
         }
     }
 
+    /// [`Self::round_scaled`] in 64 bits, whose division is far cheaper; `None` when more
+    /// places are to be dropped than a power of ten in 64 bits allows.
+    fn round_i64(&self, m: i64, drop: u32) -> Option<Decimal> {
+        let d = *POWERS_OF_TEN.get(drop as usize)?;
+        let (q, r) = (m / d, (m % d).abs());
+        let away = match self.mode {
+            RoundingMode::HalfUp => r >= d - r,
+            RoundingMode::HalfEven => r > d - r || (r == d - r && q % 2 != 0),
+            RoundingMode::Down => false,
+            RoundingMode::Up => r != 0,
+        };
+        let q = if away { q + m.signum() } else { q };
+        if q == 0 {
+            return Some(Decimal::ZERO);
+        }
+        Decimal::try_new(q, self.unit.scale()).ok()
+    }
+
     /// The mantissa `m` with `drop` places removed by the rounding mode, at the unit's scale.
     fn round_scaled(&self, m: i128, drop: u32) -> Option<Decimal> {
         let target = self.unit.scale();
         // Premiums' mantissas almost always fit 64 bits, whose division is far cheaper.
-        let (q, r, divisor) = match (i64::try_from(m), POWERS_OF_TEN.get(drop as usize)) {
-            (Ok(m), Some(&d)) => {
-                let (q, r) = (m / d, (m % d).abs());
-                let away = match self.mode {
-                    RoundingMode::HalfUp => r >= d - r,
-                    RoundingMode::HalfEven => r > d - r || (r == d - r && q % 2 != 0),
-                    RoundingMode::Down => false,
-                    RoundingMode::Up => r != 0,
-                };
-                let q = if away { q + m.signum() } else { q };
-                if q == 0 {
-                    return Some(Decimal::ZERO);
-                }
-                return Decimal::try_new(q, target).ok();
-            }
-            _ => {
-                let d = 10i128.checked_pow(drop)?;
-                (m / d, (m % d).abs(), d)
-            }
-        };
+        if let Ok(m) = i64::try_from(m)
+            && let Some(r) = self.round_i64(m, drop)
+        {
+            return Some(r);
+        }
+        let d = 10i128.checked_pow(drop)?;
+        let (q, r, divisor) = (m / d, (m % d).abs(), d);
         let away = match self.mode {
             RoundingMode::HalfUp => 2 * r >= divisor,
             RoundingMode::HalfEven => 2 * r > divisor || (2 * r == divisor && q % 2 != 0),

@@ -398,9 +398,12 @@ impl WorksheetBuilder {
     }
 
     pub fn minimum(&mut self, step: &'static str, rule: &'static str, minimum: Money) {
-        let row = if self.running < minimum { "minimum applies" } else { "above minimum" };
-        self.running = self.running.max(minimum);
-        self.push(step, rule, || row, Op::Minimum, minimum);
+        // One comparison decides both the row and the amount (as `max` would: equal stays).
+        let applies = self.running < minimum;
+        if applies {
+            self.running = minimum;
+        }
+        self.push(step, rule, || if applies { "minimum applies" } else { "above minimum" }, Op::Minimum, minimum);
     }
 
     /// Lines rated once for every provider alike (the practice's schedule), applied again to
