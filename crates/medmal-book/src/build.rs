@@ -614,11 +614,6 @@ impl BookBuilder {
         (&mut self.book.policy_ids, &mut self.book.provider_ids)
     }
 
-    /// Add a row made as [`Self::push_row`] makes it (its ids: [`Self::push_ids`]).
-    pub(crate) fn push_book_row(&mut self, row: BookRow) {
-        self.book.rows.push(row);
-    }
-
     /// Add the policy and provider ids of the last row added.
     pub(crate) fn push_ids(&mut self, policy_id: &str, provider_id: &str) {
         self.book.policy_ids.push(policy_id);

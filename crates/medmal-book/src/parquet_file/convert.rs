@@ -14,7 +14,7 @@
 
 use arrow_array::{Array, RecordBatch};
 use jiff::civil::Date;
-use medmal_core::book::{BookRow, Sym, TextColumn};
+use medmal_core::book::{Sym, TextColumn};
 use medmal_core::manual::{PolicyForm, SurgeryLevel};
 use medmal_core::practice::{ResidentStatus, Transaction};
 use rust_decimal::Decimal;
@@ -249,6 +249,17 @@ fn input_prepared<'a>(b: &Columns<'a>, p: &Prepared, i: usize) -> RowInput<'a> {
     RowInput {
         policy_id: b.policy_id.str(i),
         provider_id: b.provider_id.str(i),
+        claims: b.claims.str(i),
+        disciplinary: b.disciplinary.str(i),
+        ..typed_prepared(p, i)
+    }
+}
+
+/// Row `i`'s typed cells from the prepared columns, missing flags and counts taking the
+/// defaults the steps give them; its text cells empty.
+#[inline]
+fn typed_prepared(p: &Prepared, i: usize) -> RowInput<'static> {
+    RowInput {
         effective: get(&p.effective, i),
         transaction: get(&p.transaction, i),
         surgery: get(&p.surgery, i),
@@ -265,8 +276,6 @@ fn input_prepared<'a>(b: &Columns<'a>, p: &Prepared, i: usize) -> RowInput<'a> {
         years_insured: get(&p.years_insured, i).unwrap_or(0),
         locum_days: get(&p.locum_days, i).unwrap_or(0),
         leave_months: get(&p.leave_months, i).unwrap_or(0),
-        claims: b.claims.str(i),
-        disciplinary: b.disciplinary.str(i),
         current_premium: get(&p.current_premium, i),
         ..RowInput::default()
     }
@@ -456,8 +465,9 @@ impl<'h> Converter<'h> {
     }
 
     /// Row `i`, every cell of which reads: the steps of [`Self::finish`], the checks decided on
-    /// the cells' facts ([`typed_checks_pass`] and the text cells' entries) and the row written
-    /// straight from the prepared columns; a row that fails a check takes the steps in full.
+    /// the cells' facts ([`typed_checks_pass`] and the text cells' entries) and the row added by
+    /// [`BookBuilder::push_row`] from the prepared cells; a row that fails a check takes the
+    /// steps in full.
     fn row_prepared(&mut self, b: &Columns<'_>, x: &BatchTexts<'_>, p: &Prepared, i: usize) -> Result<(), CellError> {
         let t = &mut self.tables;
         let carrier = t.carrier.at(&x.carrier, i, Named::new);
@@ -475,12 +485,18 @@ impl<'h> Converter<'h> {
             || county.empty
             || limits.empty)
             && role.physician != specialty.empty;
-        let (effective, transaction, form) = (get(&p.effective, i), get(&p.transaction, i), get(&p.form, i));
-        let (hours_per_week, current_premium) = (get(&p.hours_per_week, i), get(&p.current_premium, i));
-        let retro_date = get(&p.retro_date, i);
-        let typed_pass = typed_checks_pass(effective, transaction, form, hours_per_week, current_premium, retro_date);
+        // The typed cells with their defaults, as the steps in full read them.
+        let input = typed_prepared(p, i);
+        let typed_pass = typed_checks_pass(
+            input.effective,
+            input.transaction,
+            input.form,
+            input.hours_per_week,
+            input.current_premium,
+            input.retro_date,
+        );
         let (true, true, Some(effective), Some(transaction), Some(form)) =
-            (texts_pass, typed_pass, effective, transaction, form)
+            (texts_pass, typed_pass, input.effective, input.transaction, input.form)
         else {
             // The steps in full say which check fails first.
             return self.finish(x, i, &input_prepared(b, p, i));
@@ -491,39 +507,18 @@ impl<'h> Converter<'h> {
         let deductible = parsed(deductible.sym(|| x.deductible.text(id), |s| bk.deductible(s)), "deductible")?;
         let (id, schedule) = t.schedule.at_id(&x.schedule, i, Parsed::new);
         let schedule = parsed(schedule.sym(|| x.schedule.text(id), |s| bk.schedule_for_part(s)), "schedule")?;
-        let (claims, disciplinary) = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
-        // The row [`BookBuilder::push_row`] makes of the same cells.
-        let row = BookRow {
-            source_row: u32::try_from(self.row).unwrap_or(u32::MAX),
+        let lists = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
+        let syms = Syms {
             carrier: carrier.sym(|s| bk.carrier(s)),
             state: state.sym(|s| bk.state(s)),
-            effective,
-            transaction,
             role: role.sym(|s| bk.role(s)),
             specialty: specialty.sym(|s| bk.specialty(s)),
-            surgery: get(&p.surgery, i).unwrap_or(SurgeryLevel::None),
-            shared_limits: get(&p.shared_limits, i).unwrap_or(true),
             county: county.sym(|s| bk.county(s)),
-            form,
-            retro_date,
             limits,
             deductible,
-            hours_per_week,
-            years_since_training: get(&p.years_since_training, i),
-            board_certified: get(&p.board_certified, i).unwrap_or(false),
-            society_member: get(&p.society_member, i).unwrap_or(false),
-            teaching: get(&p.teaching, i).unwrap_or(false),
-            resident: get(&p.resident, i),
-            risk_management_course: get(&p.risk_management, i),
-            years_insured: get(&p.years_insured, i).unwrap_or(0),
-            locum_days: get(&p.locum_days, i).unwrap_or(0),
-            leave_months: get(&p.leave_months, i).unwrap_or(0),
-            claims,
-            disciplinary,
             schedule,
-            current_premium,
         };
-        bk.push_book_row(row);
+        bk.push_row(self.row, &input, (effective, transaction, form), syms, lists);
         Ok(())
     }
 
