@@ -475,7 +475,7 @@ impl<'h> Converter<'h> {
         let role = t.role.at(&x.role, i, Named::new);
         let specialty = t.specialty.at(&x.specialty, i, Named::new);
         let county = t.county.at(&x.county, i, Named::new);
-        let (limits_id, limits) = t.limits.at_id(&x.limits, i, Parsed::new);
+        let limits = t.limits.at(&x.limits, i, Parsed::new);
         let (policy_id, provider_id) = (b.policy_id.str(i), b.provider_id.str(i));
         let texts_pass = !(policy_id.is_empty()
             || provider_id.is_empty()
@@ -501,25 +501,7 @@ impl<'h> Converter<'h> {
             // The steps in full say which check fails first.
             return self.finish(x, i, &input_prepared(b, p, i));
         };
-        let bk = &mut self.builder;
-        let limits = parsed(limits.sym(|| x.limits.text(limits_id), |s| bk.limits(s)), "limits")?;
-        let (id, deductible) = t.deductible.at_id(&x.deductible, i, Parsed::new);
-        let deductible = parsed(deductible.sym(|| x.deductible.text(id), |s| bk.deductible(s)), "deductible")?;
-        let (id, schedule) = t.schedule.at_id(&x.schedule, i, Parsed::new);
-        let schedule = parsed(schedule.sym(|| x.schedule.text(id), |s| bk.schedule_for_part(s)), "schedule")?;
-        let lists = bk.lists(b.claims.str(i), b.disciplinary.str(i))?;
-        let syms = Syms {
-            carrier: carrier.sym(|s| bk.carrier(s)),
-            state: state.sym(|s| bk.state(s)),
-            role: role.sym(|s| bk.role(s)),
-            specialty: specialty.sym(|s| bk.specialty(s)),
-            county: county.sym(|s| bk.county(s)),
-            limits,
-            deductible,
-            schedule,
-        };
-        bk.push_row(self.row, &input, (effective, transaction, form), syms, lists);
-        Ok(())
+        self.add_checked(x, i, &input, (effective, transaction, form), (b.claims.str(i), b.disciplinary.str(i)))
     }
 
     /// Row `i`, some cell of which does not read: its cells read one by one in the order of
@@ -594,7 +576,7 @@ impl<'h> Converter<'h> {
         let role = t.role.at(&x.role, i, Named::new);
         let specialty = t.specialty.at(&x.specialty, i, Named::new);
         let county = t.county.at(&x.county, i, Named::new);
-        let (limits_id, limits) = t.limits.at_id(&x.limits, i, Parsed::new);
+        let limits = t.limits.at(&x.limits, i, Parsed::new);
         let facts = TextFacts {
             empty: [
                 input.policy_id.is_empty(),
@@ -610,19 +592,34 @@ impl<'h> Converter<'h> {
             specialty_empty: specialty.empty,
         };
         let checked = check(&facts, input)?;
-        let bk = &mut self.builder;
-        let limits = parsed(limits.sym(|| x.limits.text(limits_id), |s| bk.limits(s)), "limits")?;
+        self.add_checked(x, i, input, checked, (input.claims, input.disciplinary))
+    }
+
+    /// The rest of [`BookBuilder::push`] for row `i`, whose cells passed the checks: the
+    /// parsed columns and the lists, which may still fail, then every text column's symbol (in
+    /// the order the builder takes them, which fixes the dictionaries' order) and the row.
+    fn add_checked(
+        &mut self,
+        x: &BatchTexts<'_>,
+        i: usize,
+        input: &RowInput<'_>,
+        checked: (Date, Transaction, PolicyForm),
+        (claims, disciplinary): (&str, &str),
+    ) -> Result<(), CellError> {
+        let (t, bk) = (&mut self.tables, &mut self.builder);
+        let (id, limits) = t.limits.at_id(&x.limits, i, Parsed::new);
+        let limits = parsed(limits.sym(|| x.limits.text(id), |s| bk.limits(s)), "limits")?;
         let (id, deductible) = t.deductible.at_id(&x.deductible, i, Parsed::new);
         let deductible = parsed(deductible.sym(|| x.deductible.text(id), |s| bk.deductible(s)), "deductible")?;
         let (id, schedule) = t.schedule.at_id(&x.schedule, i, Parsed::new);
         let schedule = parsed(schedule.sym(|| x.schedule.text(id), |s| bk.schedule_for_part(s)), "schedule")?;
-        let lists = bk.lists(input.claims, input.disciplinary)?;
+        let lists = bk.lists(claims, disciplinary)?;
         let syms = Syms {
-            carrier: carrier.sym(|s| bk.carrier(s)),
-            state: state.sym(|s| bk.state(s)),
-            role: role.sym(|s| bk.role(s)),
-            specialty: specialty.sym(|s| bk.specialty(s)),
-            county: county.sym(|s| bk.county(s)),
+            carrier: t.carrier.at(&x.carrier, i, Named::new).sym(|s| bk.carrier(s)),
+            state: t.state.at(&x.state, i, Named::new).sym(|s| bk.state(s)),
+            role: t.role.at(&x.role, i, Named::new).sym(|s| bk.role(s)),
+            specialty: t.specialty.at(&x.specialty, i, Named::new).sym(|s| bk.specialty(s)),
+            county: t.county.at(&x.county, i, Named::new).sym(|s| bk.county(s)),
             limits,
             deductible,
             schedule,
